@@ -1,0 +1,161 @@
+"""One typed configuration object, read once from the environment (and `.env`).
+
+Nothing else in the backend reads `os.environ`: every setting lives here, with its default,
+so `.env.example` and the README's table can be checked against one place.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+GIB = 1024**3
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production without secrets)."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the backend. Field name = environment variable name, lower-cased."""
+
+    app_env: str = "development"  # development | production | test
+    data_dir: Path = field(default_factory=lambda: Path("./data"))
+    database_url: str = ""  # empty: SQLite file under data_dir
+    secret_key: str = ""
+    jwt_secret_key: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    cookie_secure: bool = False
+    bcrypt_rounds: int = 12
+    redis_url: str = ""
+    login_rate_limit: str = "5 per minute"
+    login_ip_rate_limit: str = "30 per minute"
+    cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
+
+    criteria_dir: Path = field(default_factory=lambda: REPO_ROOT / "criteria")
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = 120.0
+    openai_max_retries: int = 3
+    llm_fallback_to_local: bool = True
+    llm_chunk_tokens: int = 6000
+
+    whisper_model: str = "base"
+    whisper_device: str = "auto"
+    whisper_compute_type: str = "default"  # "default": int8 on CPU, float16 on CUDA
+
+    allowed_source_hosts: tuple[str, ...] = ()
+    max_source_duration: float = 3 * 3600.0
+    max_source_bytes: int = 4 * GIB
+    ytdlp_cookies_file: str = ""
+
+    render_preset: str = "veryfast"
+    render_crf: int = 20
+    render_concurrency: int = 2
+    ffmpeg_timeout: float = 3600.0
+
+    job_workers: int = 2
+    max_active_jobs_per_user: int = 5
+    max_upload_bytes: int = 4 * GIB
+    artifact_ttl_hours: float = 72.0
+
+    default_min_clip_duration: float = 20.0
+    default_max_clip_duration: float = 60.0
+    default_max_clips: int = 5
+    default_min_score: float = 0.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            # Heroku-style URLs say "postgres://", which SQLAlchemy 2 no longer accepts.
+            return self.database_url.replace("postgres://", "postgresql://", 1)
+        return f"sqlite:///{(self.data_dir / 'viral_clipper.db').resolve()}"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        return replace(self, **overrides)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env") -> Config:
+        """Build the config from `.env` (if present) overlaid by the process environment."""
+        values: dict[str, str] = {}
+        if dotenv_path and Path(dotenv_path).is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(os.environ if env is None else env)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Config:
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = values.get(f.name.upper())
+            if raw is None or raw == "":
+                continue
+            kwargs[f.name] = _coerce(f.type, raw)
+        return cls(**kwargs)
+
+
+def _coerce(type_name: Any, raw: str) -> Any:
+    kind = str(type_name)
+    if kind == "bool":
+        return _bool(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(raw)
+    if kind.startswith("tuple"):
+        return _csv(raw)
+    return raw
+
+
+def finalize(config: Config) -> Config:
+    """Fill the signing keys: required in production, generated and persisted in development."""
+    if config.secret_key and config.jwt_secret_key:
+        return config
+    if config.is_production:
+        raise ConfigError("SECRET_KEY and JWT_SECRET_KEY must be set when APP_ENV=production")
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return config.with_overrides(
+        secret_key=config.secret_key or _persisted_secret(config.data_dir / ".secret_key"),
+        jwt_secret_key=config.jwt_secret_key or _persisted_secret(config.data_dir / ".jwt_secret_key"),
+    )
+
+
+def _persisted_secret(path: Path) -> str:
+    """A random key kept under DATA_DIR so sessions survive restarts in development."""
+    if path.is_file():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return key

@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy 2.0 models. Import from here so Alembic sees every table."""
+
+from backend.models.base import new_id, utcnow
+from backend.models.clip import Clip
+from backend.models.criteria import CriteriaRevision
+from backend.models.job import Job, JobEvent, JobStage, JobStatus
+from backend.models.token import RevokedToken
+from backend.models.user import User, UserSettings
+
+__all__ = [
+    "Clip",
+    "CriteriaRevision",
+    "Job",
+    "JobEvent",
+    "JobStage",
+    "JobStatus",
+    "RevokedToken",
+    "User",
+    "UserSettings",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.extensions import db
+from backend.models.base import ID, UTCDateTime, new_id, utcnow
+
+if TYPE_CHECKING:
+    from backend.models.job import Job
+
+
+class Clip(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "clips"
+    __table_args__ = (
+        Index("ix_clips_job_score", "job_id", "score"),
+        Index("ix_clips_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
+    # Denormalised owner so every clip query is scoped without a join.
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_time: Mapped[float] = mapped_column(Float)
+    end_time: Mapped[float] = mapped_column(Float)
+    duration: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reasoning: Mapped[str] = mapped_column(Text, default="")
+    key_quote: Mapped[str] = mapped_column(Text, default="")
+    criteria_matched: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    transcript_segment: Mapped[str] = mapped_column(Text, default="")
+    # Paths relative to the job's folder; never serialised.
+    video_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    thumbnail_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    captions_srt_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    captions_vtt_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    file_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    job: Mapped[Job] = relationship(back_populates="clips")
+

@@ -1,0 +1,1 @@
+"""The processing pipeline: download → transcribe → analyze → render → finalize."""

@@ -90,8 +90,12 @@ class Config:
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
-            # Heroku-style URLs say "postgres://", which SQLAlchemy 2 no longer accepts.
-            return self.database_url.replace("postgres://", "postgresql://", 1)
+            # "postgres://" (Heroku style) is no longer accepted by SQLAlchemy 2, and a bare
+            # "postgresql://" means psycopg 3 since SQLAlchemy 2.1: we ship psycopg2-binary.
+            for prefix in ("postgres://", "postgresql://"):
+                if self.database_url.startswith(prefix):
+                    return "postgresql+psycopg2://" + self.database_url[len(prefix) :]
+            return self.database_url
         return f"sqlite:///{(self.data_dir / 'viral_clipper.db').resolve()}"
 
     @property

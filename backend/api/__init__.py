@@ -1,0 +1,1 @@
+"""HTTP layer: thin blueprints (parse and validate → call a service → serialise)."""

@@ -1,0 +1,77 @@
+"""The SpecTree instance: validates requests with the pydantic schemas and generates
+`/api/v1/openapi.json` from the very same schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+from spectree import Response, SecurityScheme, SpecTree
+
+from backend import __version__
+from backend.errors import UnsupportedMedia, ValidationFailed, fields_from_pydantic
+from backend.schemas.common import ErrorEnvelope
+
+_JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _before(req: Request, resp: Any, req_validation_error: Any, instance: Any) -> None:
+    """Turn spectree's validation failure into our envelope (400 with `fields`)."""
+    if req_validation_error is None:
+        return
+    fields = fields_from_pydantic(req_validation_error.errors(include_context=False))
+    raise ValidationFailed("The request is not valid.", fields)
+
+
+spec = SpecTree(
+    "flask",
+    title="Viral Clipper API",
+    version=__version__,
+    path="api/v1/docs",
+    filename="openapi.json",
+    openapi_version="3.1.0",
+    before=_before,
+    validation_error_status=400,
+    validation_error_model=ErrorEnvelope,
+    annotations=False,
+    # Plain model names keep the generated TypeScript types readable.
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda parent, child: child,
+    security_schemes=[
+        SecurityScheme(name="bearer", data={"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+        SecurityScheme(
+            name="cookie", data={"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
+        ),
+    ],
+)
+
+# Either scheme authenticates (alternatives, not both at once).
+AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]
+
+
+def responses(ok: dict[str, type[BaseModel] | None], *errors: int) -> Response:
+    """A spectree Response: the success models plus our envelope for each listed error status."""
+    codes: dict[str, Any] = dict(ok)
+    for status in errors:
+        codes[f"HTTP_{status}"] = ErrorEnvelope
+    return Response(**codes)
+
+
+def check_request_body(req: Request) -> None:
+    """API bodies are JSON (or multipart uploads): other media types are a 415, broken JSON a 400."""
+    if req.method not in _JSON_BODY_METHODS or not req.path.startswith("/api/"):
+        return
+    if not req.content_length and "chunked" not in req.headers.get("Transfer-Encoding", ""):
+        return
+    if req.mimetype == "multipart/form-data":
+        return
+    if req.mimetype != "application/json":
+        raise UnsupportedMedia("Send the body as application/json.")
+    if req.get_json(silent=True) is None:
+        raise ValidationFailed("The body is not valid JSON.")
+
+
+def no_content() -> ResponseReturnValue:
+    return "", 204

@@ -1,0 +1,68 @@
+"""The application factory: it only wires config, extensions, blueprints, errors and CLI."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_cors import CORS
+
+from backend.api import auth, criteria, health, settings
+from backend.api.spec import check_request_body, spec
+from backend.config import REPO_ROOT, Config, finalize
+from backend.errors import register_error_handlers
+from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
+from backend.api.common import CONFIG_KEY
+from backend.logs import configure_logging
+from backend.security import jwt_settings, register_jwt_handlers
+
+BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = finalize(config or Config.from_env())
+    configure_logging(config)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(_flask_settings(config))
+    app.extensions[CONFIG_KEY] = config
+    _init_extensions(app, config)
+    register_error_handlers(app)
+    register_jwt_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.before_request(lambda: check_request_body(request))
+    spec.register(app)
+    return app
+
+
+def _flask_settings(config: Config) -> dict[str, object]:
+    return {
+        "SECRET_KEY": config.secret_key,
+        "SQLALCHEMY_DATABASE_URI": config.sqlalchemy_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(config),
+        "BCRYPT_LOG_ROUNDS": config.bcrypt_rounds,
+        "RATELIMIT_STORAGE_URI": config.redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": config.max_upload_bytes,
+        "JSON_SORT_KEYS": False,
+        **jwt_settings(config),
+    }
+
+
+def _engine_options(config: Config) -> dict[str, object]:
+    if config.sqlalchemy_url.startswith("sqlite"):
+        # Worker threads and request threads share the file: wait for locks instead of failing.
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def _init_extensions(app: Flask, config: Config) -> None:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    jwt.init_app(app)
+    bcrypt.init_app(app)
+    limiter.init_app(app)
+    CORS(app, origins=list(config.cors_origins), supports_credentials=True, resources={r"/api/*": {}})
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=list(config.cors_origins) or None)
+    logging.getLogger(__name__).debug("extensions ready")

@@ -1,0 +1,41 @@
+"""Command-line entry points: `serve` runs the product, `process` runs the pipeline alone."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+USAGE = "usage: python -m backend {serve,process} [options]   (see --help of each)"
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        return serve(rest)
+    if command == "process":
+        from backend.cli import process_command
+
+        return process_command(rest)
+    print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+
+    from backend.app import create_app
+    from backend.extensions import socketio
+    from backend.runtime import start_runtime, upgrade_database
+
+    app = create_app()
+    upgrade_database(app)
+    start_runtime(app)
+    print(f"Viral Clipper API on http://{args.host}:{args.port}", flush=True)
+    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    return 0

@@ -1,0 +1,1 @@
+"""Pydantic models: they validate requests, serialise responses and generate the OpenAPI document."""

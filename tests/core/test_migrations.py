@@ -1,0 +1,60 @@
+"""Migrations run both ways on the configured database (SQLite or PostgreSQL) and match the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from backend.app import create_app
+from backend.extensions import db
+from tests.conftest import DB_KIND, create_pg_database, drop_pg_database, make_config, pg_url
+
+
+@pytest.fixture
+def empty_app(tmp_path: Path) -> Iterator[Flask]:
+    if DB_KIND == "postgresql":
+        name = create_pg_database()
+        app = create_app(make_config(tmp_path, pg_url(name)))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+        drop_pg_database(name)
+    else:
+        app = create_app(make_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}"))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _tables(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade(empty_app: Flask) -> None:
+    expected = {table.name for table in db.metadata.sorted_tables}
+    with empty_app.app_context():
+        upgrade()
+    assert _tables(empty_app) == expected
+    with empty_app.app_context():
+        downgrade(revision="base")
+    assert _tables(empty_app) == set()
+    with empty_app.app_context():
+        upgrade()
+    assert _tables(empty_app) == expected
+
+
+def test_models_and_migrations_do_not_differ(empty_app: Flask) -> None:
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+    assert diff == []

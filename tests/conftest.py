@@ -124,7 +124,9 @@ def client(app: Flask) -> FlaskClient:
 
 
 def register(client: FlaskClient, email: str = "ada@example.com", password: str = PASSWORD) -> dict[str, Any]:
-    response = client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": "Ada"})
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "name": "Ada"}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["user"]
 

@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
+from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.errors import NotFound
-from backend.api.common import config, current_user_id
 from backend.pipeline.context import CriterionText
 from backend.schemas.criteria import (
     CriteriaDetail,
@@ -51,7 +51,12 @@ def list_criteria() -> ResponseReturnValue:
 
 @bp.get("/<name>")
 @jwt_required()
-@spec.validate(query=CriteriaQuery, resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 404), tags=["criteria"], security=AUTH)
+@spec.validate(
+    query=CriteriaQuery,
+    resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 404),
+    tags=["criteria"],
+    security=AUTH,
+)
 def get_criteria(name: str) -> ResponseReturnValue:
     _check_name(name)
     query: CriteriaQuery = request.context.query  # type: ignore[attr-defined]
@@ -62,7 +67,10 @@ def get_criteria(name: str) -> ResponseReturnValue:
 @bp.put("/<name>")
 @jwt_required()
 @spec.validate(
-    json=CriteriaPut, resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 403, 404, 415), tags=["criteria"], security=AUTH
+    json=CriteriaPut,
+    resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 403, 404, 415),
+    tags=["criteria"],
+    security=AUTH,
 )
 def put_criteria(name: str) -> ResponseReturnValue:
     _check_name(name)

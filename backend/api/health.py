@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from backend import __version__
-from backend.api.spec import responses, spec
 from backend.api.common import config
+from backend.api.spec import responses, spec
 from backend.schemas.health import HealthOut, RootOut
 from backend.services import health as health_service
 

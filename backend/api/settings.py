@@ -4,8 +4,8 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
-from backend.api.spec import AUTH, responses, spec
 from backend.api.common import config, current_user_id
+from backend.api.spec import AUTH, responses, spec
 from backend.schemas.settings import JobOptionsIn, SettingsOut
 from backend.services import settings as settings_service
 
@@ -22,7 +22,10 @@ def get_settings() -> ResponseReturnValue:
 @bp.put("")
 @jwt_required()
 @spec.validate(
-    json=JobOptionsIn, resp=responses({"HTTP_200": SettingsOut}, 400, 401, 403, 415), tags=["settings"], security=AUTH
+    json=JobOptionsIn,
+    resp=responses({"HTTP_200": SettingsOut}, 400, 401, 403, 415),
+    tags=["settings"],
+    security=AUTH,
 )
 def put_settings() -> ResponseReturnValue:
     body: JobOptionsIn = request.context.json  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from flask import Request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
 
 from backend import __version__
 from backend.errors import UnsupportedMedia, ValidationFailed, fields_from_pydantic
@@ -40,9 +41,15 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda parent, child: child,
     security_schemes=[
-        SecurityScheme(name="bearer", data={"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
         SecurityScheme(
-            name="cookie", data={"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
+            name="bearer",
+            data=SecuritySchemeData.parse_obj({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+        ),
+        SecurityScheme(
+            name="cookie",
+            data=SecuritySchemeData.parse_obj(
+                {"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
+            ),
         ),
     ],
 )

@@ -23,7 +23,9 @@ def register(email: str, password: str, name: str = "") -> User:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race
         db.session.rollback()
-        raise Conflict("An account with this email already exists.", {"email": ["already registered"]}) from exc
+        raise Conflict(
+            "An account with this email already exists.", {"email": ["already registered"]}
+        ) from exc
     return user
 
 
@@ -43,7 +45,9 @@ def get_user(user_id: str) -> User | None:
 
 
 def storage_used(user_id: str) -> int:
-    total = db.session.scalar(select(func.coalesce(func.sum(Job.storage_bytes), 0)).where(Job.user_id == user_id))
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Job.storage_bytes), 0)).where(Job.user_id == user_id)
+    )
     return int(total or 0)
 
 

@@ -42,7 +42,9 @@ def test_duplicate_email_in_other_case_is_409(client: FlaskClient) -> None:
         ({"email": "a@b.co", "password": PASSWORD, "admin": True}, "admin"),
     ],
 )
-def test_register_validation_errors_use_the_envelope(client: FlaskClient, body: dict[str, object], field: str) -> None:
+def test_register_validation_errors_use_the_envelope(
+    client: FlaskClient, body: dict[str, object], field: str
+) -> None:
     response = client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -139,7 +141,9 @@ def test_token_lifetimes(app: Flask, client: FlaskClient) -> None:
 def test_wrong_password_and_unknown_email_look_the_same(client: FlaskClient) -> None:
     register(client)
     wrong = client.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": "wrong password"})
-    unknown = client.post("/api/v1/auth/login", json={"email": "bob@example.com", "password": "wrong password"})
+    unknown = client.post(
+        "/api/v1/auth/login", json={"email": "bob@example.com", "password": "wrong password"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json() == unknown.get_json()
 
@@ -165,7 +169,9 @@ def test_unknown_email_costs_about_a_password_check(client: FlaskClient) -> None
 def test_failed_logins_are_rate_limited_per_account(client: FlaskClient) -> None:
     register(client)
     statuses = [
-        client.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": "bad password"}).status_code
+        client.post(
+            "/api/v1/auth/login", json={"email": "ada@example.com", "password": "bad password"}
+        ).status_code
         for _ in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
@@ -174,13 +180,18 @@ def test_failed_logins_are_rate_limited_per_account(client: FlaskClient) -> None
     assert limited.get_json()["error"]["code"] == "rate_limited"
     # Another account from the same address is not locked out by Ada's failures.
     register(client, "bob@example.com")
-    assert client.post("/api/v1/auth/login", json={"email": "bob@example.com", "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/login", json={"email": "bob@example.com", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("config_overrides", [{"login_ip_rate_limit": "4 per minute"}])
 def test_failed_logins_are_rate_limited_per_ip(client: FlaskClient) -> None:
     statuses = [
-        client.post("/api/v1/auth/login", json={"email": f"u{i}@example.com", "password": "bad password"}).status_code
+        client.post(
+            "/api/v1/auth/login", json={"email": f"u{i}@example.com", "password": "bad password"}
+        ).status_code
         for i in range(5)
     ]
     assert statuses == [401, 401, 401, 401, 429]

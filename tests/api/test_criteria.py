@@ -25,11 +25,19 @@ def test_get_returns_the_file_text(client: FlaskClient, auth_headers: dict[str, 
     assert body["content_sha256"] == hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_edit_creates_revisions_without_touching_the_file(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+def test_edit_creates_revisions_without_touching_the_file(
+    client: FlaskClient, auth_headers: dict[str, str]
+) -> None:
     path: Path = BUILTIN / "humor.md"
     before = path.read_bytes()
-    first = client.put("/api/v1/criteria/humor", headers=auth_headers, json={"content": "# Humor\n\nDry wit only."})
-    assert first.status_code == 200 and first.get_json()["revision"] == 1 and first.get_json()["source"] == "user"
+    first = client.put(
+        "/api/v1/criteria/humor", headers=auth_headers, json={"content": "# Humor\n\nDry wit only."}
+    )
+    assert (
+        first.status_code == 200
+        and first.get_json()["revision"] == 1
+        and first.get_json()["source"] == "user"
+    )
     second = client.put(
         "/api/v1/criteria/humor", headers=auth_headers, json={"content": "# Humor\n\nPuns.", "title": "Puns"}
     )
@@ -55,7 +63,9 @@ def test_delete_reverts_to_the_builtin(client: FlaskClient, auth_headers: dict[s
 
 
 def test_user_only_criteria_and_isolation(client: FlaskClient, auth_headers: dict[str, str]) -> None:
-    created = client.put("/api/v1/criteria/pricing", headers=auth_headers, json={"content": "# Pricing\n\nMoney talk."})
+    created = client.put(
+        "/api/v1/criteria/pricing", headers=auth_headers, json={"content": "# Pricing\n\nMoney talk."}
+    )
     assert created.status_code == 200 and created.get_json()["title"] == "Pricing"
     register(client, "bob@example.com")
     bob = bearer(login(client, "bob@example.com")["access_token"])

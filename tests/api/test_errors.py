@@ -50,9 +50,16 @@ def test_openapi_document_is_generated_from_the_schemas(client: FlaskClient) -> 
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     paths = doc["paths"]
-    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/settings", "/api/v1/criteria/{name}"):
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/settings",
+        "/api/v1/criteria/{name}",
+    ):
         assert path in paths
-    register_schema = paths["/api/v1/auth/register"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    register_schema = paths["/api/v1/auth/register"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     assert "RegisterIn" in register_schema["$ref"]
 
 

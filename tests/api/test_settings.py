@@ -9,17 +9,31 @@ from tests.conftest import bearer, login, register
 def test_defaults_cover_every_job_option(client: FlaskClient, auth_headers: dict[str, str]) -> None:
     body = client.get("/api/v1/settings", headers=auth_headers).get_json()
     assert set(body) == {
-        "language", "whisper_model", "use_source_captions", "criteria", "prompt",
-        "min_clip_duration", "max_clip_duration", "max_clips", "min_score",
+        "language",
+        "whisper_model",
+        "use_source_captions",
+        "criteria",
+        "prompt",
+        "min_clip_duration",
+        "max_clip_duration",
+        "max_clips",
+        "min_score",
     }
     assert body["language"] == "auto" and body["criteria"]
 
 
-def test_put_persists_and_keeps_unset_keys_on_defaults(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+def test_put_persists_and_keeps_unset_keys_on_defaults(
+    client: FlaskClient, auth_headers: dict[str, str]
+) -> None:
     saved = client.put(
         "/api/v1/settings",
         headers=auth_headers,
-        json={"max_clips": 3, "criteria": ["humor", "storytelling"], "min_clip_duration": 15, "prompt": "pricing"},
+        json={
+            "max_clips": 3,
+            "criteria": ["humor", "storytelling"],
+            "min_clip_duration": 15,
+            "prompt": "pricing",
+        },
     )
     assert saved.status_code == 200
     again = client.get("/api/v1/settings", headers=auth_headers).get_json()
@@ -59,6 +73,8 @@ def test_invalid_settings_are_400_with_fields(
 
 
 def test_a_users_own_criteria_can_be_a_default(client: FlaskClient, auth_headers: dict[str, str]) -> None:
-    client.put("/api/v1/criteria/my_angle", headers=auth_headers, json={"content": "# My angle\n\nPricing talk."})
+    client.put(
+        "/api/v1/criteria/my_angle", headers=auth_headers, json={"content": "# My angle\n\nPricing talk."}
+    )
     response = client.put("/api/v1/settings", headers=auth_headers, json={"criteria": ["my_angle"]})
     assert response.status_code == 200

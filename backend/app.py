@@ -8,11 +8,11 @@ from flask import Flask, request
 from flask_cors import CORS
 
 from backend.api import auth, criteria, health, settings
+from backend.api.common import CONFIG_KEY
 from backend.api.spec import check_request_body, spec
 from backend.config import REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
-from backend.api.common import CONFIG_KEY
 from backend.logs import configure_logging
 from backend.security import jwt_settings, register_jwt_handlers
 
@@ -59,7 +59,9 @@ def _engine_options(config: Config) -> dict[str, object]:
 def _init_extensions(app: Flask, config: Config) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     jwt.init_app(app)
     bcrypt.init_app(app)
     limiter.init_app(app)

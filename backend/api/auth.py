@@ -16,10 +16,18 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
+from backend.api.common import config, user_out
 from backend.api.spec import AUTH, responses, spec
 from backend.extensions import limiter
-from backend.api.common import config, user_out
-from backend.schemas.auth import LoginIn, LoginOut, LogoutIn, RefreshOut, RegisterIn, UserEnvelope, normalize_email
+from backend.schemas.auth import (
+    LoginIn,
+    LoginOut,
+    LogoutIn,
+    RefreshOut,
+    RegisterIn,
+    UserEnvelope,
+    normalize_email,
+)
 from backend.services import auth as auth_service
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
@@ -69,7 +77,9 @@ def refresh() -> ResponseReturnValue:
 
 @bp.post("/logout")
 @jwt_required()
-@spec.validate(json=LogoutIn, resp=responses({"HTTP_204": None}, 400, 401, 403, 415), tags=["auth"], security=AUTH)
+@spec.validate(
+    json=LogoutIn, resp=responses({"HTTP_204": None}, 400, 401, 403, 415), tags=["auth"], security=AUTH
+)
 def logout() -> ResponseReturnValue:
     claims = get_jwt()
     auth_service.revoke(claims["jti"], current_user.id, claims["type"], claims["exp"])

@@ -1,0 +1,242 @@
+"""The one helper that runs ffmpeg/ffprobe (and any other media subprocess).
+
+Every call uses an argument list (never a shell), runs in its own process group so a cancel
+kills the whole tree at once, has a timeout, and fails with a typed error carrying the last
+lines of stderr. Streaming readers (`stream_stdout`) use the same rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.pipeline.context import CancelToken, DownloadError, JobCancelled, PipelineError
+
+STDERR_TAIL_LINES = 12
+
+
+class MediaToolError(PipelineError):
+    """A media subprocess failed; `stderr_tail` holds its last stderr lines."""
+
+    def __init__(self, message: str, stderr_tail: str = "") -> None:
+        super().__init__(f"{message}: {stderr_tail}" if stderr_tail else message)
+        self.stderr_tail = stderr_tail
+
+
+class UnsupportedMedia(DownloadError):
+    """The file is not a video ffprobe can read (the upload endpoint maps this to 415)."""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _tail(data: bytes | deque[bytes]) -> str:
+    text = (
+        b"".join(data).decode("utf-8", "replace")
+        if isinstance(data, deque)
+        else data.decode("utf-8", "replace")
+    )
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-STDERR_TAIL_LINES:])
+
+
+def run(
+    args: list[str],
+    *,
+    cancel: CancelToken | None = None,
+    timeout: float | None = None,
+    error_cls: type[PipelineError] = MediaToolError,
+    what: str | None = None,
+) -> bytes:
+    """Run `args` to completion and return stdout; raise `error_cls` (with stderr tail) on failure."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    proc = subprocess.Popen(
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        raise error_cls(f"{what or args[0]} timed out after {timeout:.0f} s") from None
+    finally:
+        if unregister is not None:
+            unregister()
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if proc.returncode != 0:
+        raise _error(error_cls, f"{what or args[0]} failed (exit {proc.returncode})", _tail(err))
+    return out
+
+
+def _error(error_cls: type[PipelineError], message: str, tail: str) -> PipelineError:
+    if issubclass(error_cls, MediaToolError):
+        return error_cls(message, tail)
+    err = error_cls(f"{message}: {tail}" if tail else message)
+    err.stderr_tail = tail  # type: ignore[attr-defined]
+    return err
+
+
+def stream_stdout(
+    args: list[str],
+    *,
+    block_size: int,
+    cancel: CancelToken | None = None,
+    timeout: float | None = None,
+    error_cls: type[PipelineError] = MediaToolError,
+) -> Iterator[bytes]:
+    """Yield stdout in blocks of `block_size` bytes (last may be shorter) without buffering it all."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    proc = subprocess.Popen(
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    stderr_tail: deque[bytes] = deque(maxlen=64)
+    drain = threading.Thread(target=_drain, args=(proc, stderr_tail), daemon=True)
+    drain.start()
+    timer = threading.Timer(timeout, _kill_group, args=(proc,)) if timeout else None
+    if timer is not None:
+        timer.start()
+    unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
+    try:
+        yield from _read_blocks(proc, block_size)
+        proc.wait()
+    finally:
+        if proc.poll() is None:  # the consumer stopped early
+            _kill_group(proc)
+            proc.wait()
+        for stop in (timer.cancel if timer else None, unregister):
+            if stop is not None:
+                stop()
+        drain.join(timeout=5)
+    if cancel is not None and cancel.cancelled:
+        raise JobCancelled("The job was cancelled")
+    if proc.returncode != 0:
+        raise _error(error_cls, f"{args[0]} failed (exit {proc.returncode})", _tail(stderr_tail))
+
+
+def _drain(proc: subprocess.Popen[bytes], sink: deque[bytes]) -> None:
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        sink.append(line)
+
+
+def _read_blocks(proc: subprocess.Popen[bytes], block_size: int) -> Iterator[bytes]:
+    assert proc.stdout is not None
+    while True:
+        block = proc.stdout.read(block_size)
+        if not block:
+            return
+        yield block
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration: float
+    width: int
+    height: int
+    has_audio: bool
+    video_codec: str
+    audio_codec: str | None
+    fps: float
+
+
+def ffprobe_json(path: Path, *, timeout: float = 60.0, cancel: CancelToken | None = None) -> dict[str, Any]:
+    out = run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        cancel=cancel,
+        timeout=timeout,
+        error_cls=UnsupportedMedia,
+        what="ffprobe",
+    )
+    return json.loads(out or b"{}")
+
+
+def probe_media(path: Path | str, *, timeout: float = 60.0, cancel: CancelToken | None = None) -> MediaInfo:
+    """Validate a media file by content: it needs a video stream and a positive duration.
+
+    Raises `UnsupportedMedia` with a user-facing message otherwise (never trusts the extension).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnsupportedMedia(f"File not found: {path.name}")
+    try:
+        data = ffprobe_json(path, timeout=timeout, cancel=cancel)
+    except UnsupportedMedia:
+        raise UnsupportedMedia(f"{path.name} is not a readable video file") from None
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    duration = _float(data.get("format", {}).get("duration")) or _float((video or {}).get("duration"))
+    if video is None:
+        raise UnsupportedMedia(f"{path.name} has no video stream")
+    if not duration or duration <= 0:
+        raise UnsupportedMedia(f"{path.name} has no known duration")
+    return MediaInfo(
+        duration=duration,
+        width=int(video.get("width") or 0),
+        height=int(video.get("height") or 0),
+        has_audio=audio is not None,
+        video_codec=str(video.get("codec_name", "")),
+        audio_codec=str(audio.get("codec_name")) if audio else None,
+        fps=_rate(video.get("avg_frame_rate") or video.get("r_frame_rate")),
+    )
+
+
+def _is_cover_art(stream: dict[str, Any]) -> bool:
+    return bool(stream.get("disposition", {}).get("attached_pic"))
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rate(value: Any) -> float:
+    try:
+        num, _, den = str(value).partition("/")
+        return float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder + os.replace, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def temp_path_for(path: Path) -> Path:
+    """A sibling temp name that keeps the extension (ffmpeg picks the muxer from it)."""
+    return path.with_name(f".{path.stem}.tmp{path.suffix}")

@@ -1,0 +1,78 @@
+"""What a pipeline run produces (PipelineResult), in the shape the JobManager and CLI persist."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    """One clip; asset paths are RELATIVE to the job dir."""
+
+    index: int
+    title: str
+    description: str
+    start_time: float
+    end_time: float
+    duration: float
+    score: float
+    reasoning: str
+    key_quote: str
+    criteria_matched: list[str]
+    tags: list[str]
+    transcript_segment: str
+    video_path: str
+    thumbnail_path: str
+    srt_path: str
+    vtt_path: str
+    width: int
+    height: int
+    file_size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RenderedClip:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SourceMetadata:
+    title: str
+    duration: float
+    channel: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    language: str
+    source: str  # "whisper" | "captions"
+    path: str  # relative to the job dir
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    source: SourceMetadata
+    transcript: TranscriptInfo
+    analysis_meta: dict[str, Any]
+    clips: list[RenderedClip] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": asdict(self.source),
+            "transcript": asdict(self.transcript),
+            "analysis_meta": self.analysis_meta,
+            "clips": [clip.to_dict() for clip in self.clips],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PipelineResult:
+        return cls(
+            source=SourceMetadata(**data["source"]),
+            transcript=TranscriptInfo(**data["transcript"]),
+            analysis_meta=data["analysis_meta"],
+            clips=[RenderedClip.from_dict(c) for c in data["clips"]],
+        )

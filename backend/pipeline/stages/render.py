@@ -1,0 +1,180 @@
+"""Stage 4: one ffmpeg encode per clip, a non-black thumbnail, and per-clip SRT/VTT.
+
+The encode is built by `encode_args`; `build_filter_graph` returns None here (original aspect
+ratio). A later issue (reframe, burned-in captions) overrides it to return a filter graph whose
+video output is labelled `[v]`, and it runs inside the same single encode.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from backend.pipeline import ffmpeg
+from backend.pipeline.captions import clip_cues, to_srt, to_vtt
+from backend.pipeline.context import JobContext, RenderError
+from backend.pipeline.grounding import ClipCandidate
+from backend.pipeline.result import RenderedClip
+from backend.pipeline.stages.base import PipelineState
+
+CLIPS_DIR = "clips"
+THUMB_FRACTIONS = (0.3, 0.5, 0.7, 0.15, 0.85)
+MIN_LUMA, MIN_CONTRAST = 16.0, 6.0
+
+
+def encode_args(
+    source: Path,
+    start: float,
+    duration: float,
+    out: Path,
+    *,
+    preset: str,
+    crf: int,
+    filter_graph: str | None = None,
+) -> list[str]:
+    """ffmpeg arguments of one clip. `-ss` before `-i` seeks fast and, since we re-encode, exactly."""
+    args = [
+        "ffmpeg",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-ss",
+        f"{start:.3f}",
+        "-i",
+        str(source),
+        "-t",
+        f"{duration:.3f}",
+    ]
+    if filter_graph:
+        args += ["-filter_complex", filter_graph, "-map", "[v]", "-map", "0:a:0"]
+    else:
+        args += ["-map", "0:v:0", "-map", "0:a:0"]
+    return [
+        *args,
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(out),
+    ]  # fmt: skip
+
+
+class RenderStage:
+    name = "rendering"
+
+    def build_filter_graph(self, ctx: JobContext, state: PipelineState, clip: ClipCandidate) -> str | None:
+        """Hook for later issues (reframe/captions); None keeps the original frame."""
+        return None
+
+    def run(self, ctx: JobContext, state: PipelineState) -> dict[str, Any]:
+        if not state.candidates:
+            raise RenderError("There are no clips to render")
+        (ctx.job_dir / CLIPS_DIR).mkdir(parents=True, exist_ok=True)
+        done, lock = [0], threading.Lock()
+        total = len(state.candidates)
+
+        def one(item: tuple[int, ClipCandidate]) -> RenderedClip:
+            rendered = self.render_clip(ctx, state, item[1], item[0])
+            with lock:
+                done[0] += 1
+                ctx.reporter.progress(self.name, done[0] / total, f"Rendered clip {done[0]} of {total}")
+            return rendered
+
+        with ThreadPoolExecutor(max_workers=max(1, ctx.config.render_concurrency)) as pool:
+            state.clips = list(pool.map(one, enumerate(state.candidates, 1)))
+        return {"clips": [c.to_dict() for c in state.clips]}
+
+    def restore(self, ctx: JobContext, state: PipelineState, record: dict[str, Any]) -> bool:
+        clips = [RenderedClip.from_dict(c) for c in record["clips"]]
+        if not all(
+            (ctx.job_dir / c.video_path).is_file() and (ctx.job_dir / c.thumbnail_path).is_file()
+            for c in clips
+        ):
+            return False
+        state.clips = clips
+        return True
+
+    def render_clip(
+        self, ctx: JobContext, state: PipelineState, clip: ClipCandidate, index: int
+    ) -> RenderedClip:
+        assert state.media_path is not None and state.transcript is not None
+        base = ctx.job_dir / CLIPS_DIR / f"clip_{index:02d}"
+        base.parent.mkdir(parents=True, exist_ok=True)
+        video = base.with_suffix(".mp4")
+        graph = self.build_filter_graph(ctx, state, clip)
+        self._encode(ctx, state.media_path, clip, video, graph)
+        thumb = base.with_suffix(".jpg")
+        write_thumbnail(ctx, video, clip.duration, thumb)
+        cues = clip_cues(state.transcript, clip.start, clip.end)
+        ffmpeg.atomic_write_text(base.with_suffix(".srt"), to_srt(cues))
+        ffmpeg.atomic_write_text(base.with_suffix(".vtt"), to_vtt(cues))
+        # Without a filter graph the frame size is the source's; skip one ffprobe per clip.
+        info = state.media if graph is None and state.media else ffmpeg.probe_media(video, cancel=ctx.cancel)
+        return RenderedClip(
+            index=index, title=clip.title, description=clip.description,
+            start_time=clip.start, end_time=clip.end, duration=round(clip.end - clip.start, 3),
+            score=clip.score, reasoning=clip.reasoning, key_quote=clip.key_quote,
+            criteria_matched=list(clip.criteria_matched), tags=list(clip.tags),
+            transcript_segment=clip.transcript_segment,
+            video_path=f"{CLIPS_DIR}/{video.name}", thumbnail_path=f"{CLIPS_DIR}/{thumb.name}",
+            srt_path=f"{CLIPS_DIR}/{base.name}.srt", vtt_path=f"{CLIPS_DIR}/{base.name}.vtt",
+            width=info.width, height=info.height, file_size=video.stat().st_size,
+        )  # fmt: skip
+
+    def _encode(
+        self, ctx: JobContext, source: Path, clip: ClipCandidate, out: Path, graph: str | None
+    ) -> None:
+        tmp = ffmpeg.temp_path_for(out)
+        args = encode_args(
+            source, clip.start, clip.end - clip.start, tmp,
+            preset=ctx.config.render_preset, crf=ctx.config.render_crf, filter_graph=graph,
+        )  # fmt: skip
+        try:
+            ffmpeg.run(
+                args,
+                cancel=ctx.cancel,
+                timeout=ctx.config.ffmpeg_timeout,
+                error_cls=RenderError,
+                what=f"Rendering {out.name}",
+            )
+            tmp.replace(out)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def write_thumbnail(ctx: JobContext, video: Path, duration: float, out: Path) -> None:
+    """The first candidate frame that is neither black nor blank; else the most detailed one."""
+    best: tuple[float, bytes] | None = None
+    for fraction in THUMB_FRACTIONS:
+        jpeg = _frame_jpeg(ctx, video, duration * fraction)
+        luma, contrast = _frame_stats(jpeg)
+        if luma >= MIN_LUMA and contrast >= MIN_CONTRAST:
+            ffmpeg.atomic_write_bytes(out, jpeg)
+            return
+        if best is None or contrast + luma / 10 > best[0]:
+            best = (contrast + luma / 10, jpeg)
+    if best is None:
+        raise RenderError(f"No thumbnail frame could be extracted from {video.name}")
+    ffmpeg.atomic_write_bytes(out, best[1])
+
+
+def _frame_jpeg(ctx: JobContext, video: Path, at: float) -> bytes:
+    args = [
+        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1",
+        "-vf", "scale='min(1280,iw)':-2", "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "3", "-",
+    ]  # fmt: skip
+    return ffmpeg.run(
+        args, cancel=ctx.cancel, timeout=120, error_cls=RenderError, what="Thumbnail extraction"
+    )
+
+
+def _frame_stats(jpeg: bytes) -> tuple[float, float]:
+    if not jpeg:
+        return (0.0, 0.0)
+    image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        return (0.0, 0.0)
+    return (float(image.mean()), float(image.std()))

@@ -1,0 +1,60 @@
+"""Render overhead = render stage wall time for N clips / the same encodes as bare ffmpeg back to back.
+
+Goal ≤ 1.10. The stage also writes thumbnails, captions and probes each output; concurrency 1 so
+both sides do the same work serially. Run: .venv/bin/python bench/render_overhead.py [N]
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backend.config import Config
+from backend.pipeline.context import JobContext, JobOptions, Source
+from backend.pipeline.stages import (
+    AnalyzeStage,
+    DownloadStage,
+    PipelineState,
+    RenderStage,
+    TranscribeStage,
+)
+from backend.pipeline.stages.render import encode_args
+from bench._media import looped_talk
+from tests.pipeline.conftest import RecordingReporter
+
+
+def main(n: int = 4) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    video, vtt = looped_talk(5, work / "media")
+    config = Config(data_dir=work / "data", render_concurrency=1)
+    options = JobOptions(min_clip_duration=15, max_clip_duration=30, max_clips=n)
+    ctx = JobContext("bench", work / "job", Source("file", path=video, captions_path=vtt), options, config,
+                     RecordingReporter())  # fmt: skip
+    state = PipelineState()
+    for stage in (DownloadStage(), TranscribeStage(), AnalyzeStage()):
+        stage.run(ctx, state)
+    started = time.perf_counter()
+    RenderStage().run(ctx, state)
+    stage_wall = time.perf_counter() - started
+    started = time.perf_counter()
+    for i, clip in enumerate(state.candidates):
+        out = work / f"bare_{i}.mp4"
+        subprocess.run(encode_args(video, clip.start, clip.end - clip.start, out, preset=config.render_preset,
+                                   crf=config.render_crf), check=True)  # fmt: skip
+    bare_wall = time.perf_counter() - started
+    seconds = sum(c.end - c.start for c in state.candidates)
+    print(
+        f"clips: {len(state.candidates)} ({seconds:.1f} s of video, 320x180, preset {config.render_preset})"
+    )
+    print(f"render stage wall: {stage_wall:.2f} s")
+    print(f"bare ffmpeg wall:  {bare_wall:.2f} s")
+    print(f"render overhead:   {stage_wall / bare_wall:.3f} (goal <= 1.10)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 4)

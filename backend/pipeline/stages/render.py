@@ -7,6 +7,7 @@ video output is labelled `[v]`, and it runs inside the same single encode.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ from backend.pipeline.stages.base import PipelineState
 
 CLIPS_DIR = "clips"
 THUMB_FRACTIONS = (0.3, 0.5, 0.7, 0.15, 0.85)
+THUMB_CANDIDATES = 5
 MIN_LUMA, MIN_CONTRAST = 16.0, 6.0
 
 
@@ -36,8 +38,14 @@ def encode_args(
     preset: str,
     crf: int,
     filter_graph: str | None = None,
+    thumbnails: Path | None = None,
 ) -> list[str]:
-    """ffmpeg arguments of one clip. `-ss` before `-i` seeks fast and, since we re-encode, exactly."""
+    """ffmpeg arguments of one clip. `-ss` before `-i` seeks fast and, since we re-encode, exactly.
+
+    With `thumbnails` (an image2 pattern such as `dir/%02d.jpg`) the same run also writes a few
+    evenly spaced candidate frames from the frames it decodes anyway: a thumbnail then costs no
+    second decode (this was most of the render stage's overhead over bare encodes).
+    """
     args = [
         "ffmpeg",
         "-nostdin",
@@ -55,11 +63,17 @@ def encode_args(
         args += ["-filter_complex", filter_graph, "-map", "[v]", "-map", "0:a:0"]
     else:
         args += ["-map", "0:v:0", "-map", "0:a:0"]
-    return [
-        *args,
+    args += [
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(out),
     ]  # fmt: skip
+    if thumbnails is not None:
+        rate = THUMB_CANDIDATES / max(duration, 0.1)
+        args += [
+            "-map", "0:v:0", "-t", f"{duration:.3f}", "-vf", f"fps={rate:.6f},scale='min(1280,iw)':-2",
+            "-frames:v", str(THUMB_CANDIDATES), "-q:v", "3", "-f", "image2", str(thumbnails),
+        ]  # fmt: skip
+    return args
 
 
 class RenderStage:
@@ -105,9 +119,16 @@ class RenderStage:
         base.parent.mkdir(parents=True, exist_ok=True)
         video = base.with_suffix(".mp4")
         graph = self.build_filter_graph(ctx, state, clip)
-        self._encode(ctx, state.media_path, clip, video, graph)
         thumb = base.with_suffix(".jpg")
-        write_thumbnail(ctx, video, clip.duration, thumb)
+        candidates = base.parent / f".{base.name}.thumbs"
+        try:
+            self._encode(ctx, state.media_path, clip, video, graph, candidates if graph is None else None)
+            if graph is None:
+                pick_thumbnail(sorted(candidates.glob("*.jpg")), thumb)
+            else:  # a filter graph's output is labelled [v]; take frames from the finished clip
+                write_thumbnail(ctx, video, clip.duration, thumb)
+        finally:
+            shutil.rmtree(candidates, ignore_errors=True)
         cues = clip_cues(state.transcript, clip.start, clip.end)
         ffmpeg.atomic_write_text(base.with_suffix(".srt"), to_srt(cues))
         ffmpeg.atomic_write_text(base.with_suffix(".vtt"), to_vtt(cues))
@@ -125,12 +146,21 @@ class RenderStage:
         )  # fmt: skip
 
     def _encode(
-        self, ctx: JobContext, source: Path, clip: ClipCandidate, out: Path, graph: str | None
+        self,
+        ctx: JobContext,
+        source: Path,
+        clip: ClipCandidate,
+        out: Path,
+        graph: str | None,
+        thumbnails_dir: Path | None = None,
     ) -> None:
         tmp = ffmpeg.temp_path_for(out)
+        if thumbnails_dir is not None:
+            thumbnails_dir.mkdir(parents=True, exist_ok=True)
         args = encode_args(
             source, clip.start, clip.end - clip.start, tmp,
             preset=ctx.config.render_preset, crf=ctx.config.render_crf, filter_graph=graph,
+            thumbnails=thumbnails_dir / "%02d.jpg" if thumbnails_dir is not None else None,
         )  # fmt: skip
         try:
             ffmpeg.run(
@@ -143,6 +173,25 @@ class RenderStage:
             tmp.replace(out)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def pick_thumbnail(frames: list[Path], out: Path) -> None:
+    """Of the candidate frames, the one nearest the middle that is neither black nor blank;
+    else the most detailed one."""
+    if not frames:
+        raise RenderError(f"No thumbnail frame could be extracted for {out.name}")
+    middle = (len(frames) - 1) / 2
+    best: tuple[float, bytes] | None = None
+    for frame in sorted(frames, key=lambda f: abs(frames.index(f) - middle)):
+        jpeg = frame.read_bytes()
+        luma, contrast = _frame_stats(jpeg)
+        if luma >= MIN_LUMA and contrast >= MIN_CONTRAST:
+            ffmpeg.atomic_write_bytes(out, jpeg)
+            return
+        if best is None or contrast + luma / 10 > best[0]:
+            best = (contrast + luma / 10, jpeg)
+    assert best is not None
+    ffmpeg.atomic_write_bytes(out, best[1])
 
 
 def write_thumbnail(ctx: JobContext, video: Path, duration: float, out: Path) -> None:

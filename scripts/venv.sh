@@ -13,9 +13,10 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=".venv/.installed-$(basename "$file" .txt)"
-digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+digest=$(cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   echo "Installing Python packages from $file ..."
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$file"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   echo "$digest" > "$stamp"
 fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The dashboard's checks: generated API types current, ESLint, TypeScript, unit tests (vitest),
+# a clean production build, then Playwright end-to-end tests in Debian's Chromium against the
+# real backend (started by the Playwright config on a temporary DATA_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/frontend-deps.sh
+cd frontend
+step() { printf '\n==> %s\n' "$*"; }
+step "dashboard: API types match the backend's OpenAPI document"
+npm run --silent check:api
+step "dashboard: ESLint"
+npm run --silent lint
+step "dashboard: TypeScript"
+npm run --silent typecheck
+step "dashboard: unit tests (vitest)"
+npm run --silent test
+step "dashboard: production build"
+rm -rf .next
+npm run --silent build
+step "dashboard: end-to-end (Playwright, Chromium)"
+npm run --silent e2e

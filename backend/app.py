@@ -7,22 +7,25 @@ import logging
 from flask import Flask, request
 from flask_cors import CORS
 
-from backend.api import auth, criteria, health, settings
+from backend.api import auth, clips, criteria, health, jobs, settings
 from backend.api.common import CONFIG_KEY
 from backend.api.spec import check_request_body, spec
 from backend.config import REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
+from backend.jobs import init_jobs
 from backend.logs import configure_logging
+from backend.realtime import handlers as socket_handlers  # noqa: F401  (registers the handlers)
 from backend.security import jwt_settings, register_jwt_handlers
 
-BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp)
+BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp)
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = finalize(config or Config.from_env())
     configure_logging(config)
     app = Flask(__name__, static_folder=None)
+    app.request_class = jobs.UploadRequest
     app.config.update(_flask_settings(config))
     app.extensions[CONFIG_KEY] = config
     _init_extensions(app, config)
@@ -32,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(lambda: check_request_body(request))
     spec.register(app)
+    init_jobs(app, config)
     return app
 
 

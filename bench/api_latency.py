@@ -36,7 +36,7 @@ def timed(session: requests.Session, url: str, headers: dict[str, str], n: int =
 def main() -> None:
     media = talk()
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp), RENDER_PRESET="slow", JOB_WORKERS="1")
+        server = Server(Path(tmp), RENDER_PRESET="veryslow", JOB_WORKERS="1")
         try:
             headers = {"Authorization": f"Bearer {server.token()}"}
             with media.video.open("rb") as video, media.vtt.open("rb") as vtt:

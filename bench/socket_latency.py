@@ -46,7 +46,7 @@ def main() -> None:
             def _completed(payload: dict[str, object]) -> None:
                 done.set()
 
-            client.connect(server.base, auth={"token": token}, transports=["websocket"])
+            client.connect(server.base, auth={"token": token})
             headers = {"Authorization": f"Bearer {token}"}
             for _ in range(RUNS):
                 done.clear()
@@ -56,8 +56,9 @@ def main() -> None:
                     requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
                                   data={"options": json.dumps(options)})  # fmt: skip
                 done.wait(120)
+            transport = client.transport()
             client.disconnect()
-            print("job_progress emit→receive", percentiles(latencies))
+            print(f"job_progress emit→receive over {transport}:", percentiles(latencies))
         finally:
             server.stop()
 

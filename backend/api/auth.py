@@ -19,6 +19,7 @@ from jwt import PyJWTError
 from backend.api.common import config, user_out
 from backend.api.spec import AUTH, responses, spec
 from backend.extensions import limiter
+from backend.realtime.emitter import disconnect_user
 from backend.schemas.auth import (
     LoginIn,
     LoginOut,
@@ -86,6 +87,7 @@ def logout() -> ResponseReturnValue:
     _revoke_refresh(request.cookies.get("refresh_token_cookie"), current_user.id)
     body: LogoutIn | None = request.context.json  # type: ignore[attr-defined]
     _revoke_refresh(body.refresh_token if body else None, current_user.id)
+    disconnect_user(current_user.id)
     response = jsonify()
     response.status_code = 204
     unset_jwt_cookies(response)

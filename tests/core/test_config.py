@@ -26,7 +26,9 @@ def test_development_generates_and_persists_keys(tmp_path: Path) -> None:
 
 def test_environment_and_dotenv_are_read_once_with_types(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
-    dotenv.write_text("JOB_WORKERS=7\nALLOWED_SOURCE_HOSTS=a.example, b.example:8080\nOPENAI_MODEL=from-dotenv\n")
+    dotenv.write_text(
+        "JOB_WORKERS=7\nALLOWED_SOURCE_HOSTS=a.example, b.example:8080\nOPENAI_MODEL=from-dotenv\n"
+    )
     env = {"OPENAI_MODEL": "from-env", "MAX_SOURCE_DURATION": "60.5", "COOKIE_SECURE": "true"}
     config = Config.from_env(env, dotenv_path=str(dotenv))
     assert config.job_workers == 7

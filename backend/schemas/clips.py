@@ -1,0 +1,75 @@
+"""Clips: the `Clip` serializer (asset URLs, never file paths), list query and PATCH body."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def no_control_chars(value: str | None) -> str | None:
+    """Refuse control characters other than tab/newline (PostgreSQL cannot even store a NUL)."""
+    if value is not None and any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class ClipAssets(BaseModel):
+    video_url: str
+    thumbnail_url: str
+    captions_vtt_url: str
+    captions_srt_url: str
+
+
+class ClipOut(OutModel):
+    id: str
+    job_id: str
+    title: str
+    description: str
+    start_time: float
+    end_time: float
+    duration: float
+    score: float
+    reasoning: str
+    key_quote: str
+    criteria_matched: list[str]
+    tags: list[str]
+    transcript_segment: str
+    assets: ClipAssets
+    width: int | None
+    height: int | None
+    file_size: int | None
+    created_at: UTCTime
+
+
+class ClipList(PageMeta):
+    items: list[ClipOut]
+
+
+class ClipListQuery(PageQuery):
+    job_id: str | None = Field(None, pattern=UUID_PATTERN)
+
+
+class ClipPatch(StrictModel):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    tags: list[str] | None = Field(None, max_length=30)
+
+    _text = field_validator("title", "description")(no_control_chars)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for tag in value:
+            no_control_chars(tag)
+            if not tag.strip() or len(tag) > 100:
+                raise ValueError("each tag must be 1-100 characters")
+        return [tag.strip() for tag in value]
+
+
+class MediaQuery(StrictModel):
+    download: bool = False

@@ -1,0 +1,111 @@
+"""Clips of a user's jobs: owner-scoped queries, edits, deletion and their media files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.config import Config
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import Clip, Job
+from backend.schemas.clips import ClipOut
+from backend.services import storage
+
+API = "/api/v1/clips"
+MEDIA = {
+    "video": ("video_path", "video/mp4"),
+    "thumbnail": ("thumbnail_path", "image/jpeg"),
+    "captions.vtt": ("captions_vtt_path", "text/vtt; charset=utf-8"),
+    "captions.srt": ("captions_srt_path", "application/x-subrip; charset=utf-8"),
+}
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    path: Path
+    mimetype: str
+    download_name: str
+
+
+def assets(clip_id: str) -> dict[str, str]:
+    base = f"{API}/{clip_id}"
+    return {
+        "video_url": f"{base}/video",
+        "thumbnail_url": f"{base}/thumbnail",
+        "captions_vtt_url": f"{base}/captions.vtt",
+        "captions_srt_url": f"{base}/captions.srt",
+    }
+
+
+def serialize(clip: Clip) -> dict[str, Any]:
+    data = {name: getattr(clip, name) for name in ClipOut.model_fields if name != "assets"}
+    return ClipOut.model_validate({**data, "assets": assets(clip.id)}).model_dump(mode="json")
+
+
+def ordered() -> Any:
+    """Best score first within a job; rank breaks ties the way the pipeline ordered them."""
+    return (Clip.score.desc(), Clip.rank.asc(), Clip.id.asc())
+
+
+def get(user_id: str, clip_id: str) -> Clip:
+    clip = None
+    if storage.is_id(clip_id):
+        clip = db.session.scalar(select(Clip).where(Clip.id == clip_id, Clip.user_id == user_id))
+    if clip is None:
+        raise NotFound("No such clip.")
+    return clip
+
+
+def of_job(job_id: str) -> list[Clip]:
+    return list(db.session.scalars(select(Clip).where(Clip.job_id == job_id).order_by(*ordered())))
+
+
+def page(user_id: str, job_id: str | None, limit: int, offset: int) -> tuple[list[Clip], int]:
+    query = select(Clip).where(Clip.user_id == user_id)
+    if job_id is not None:
+        query = query.where(Clip.job_id == job_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Newest job first, then best score first within each job.
+    rows = db.session.scalars(
+        query.join(Job, Job.id == Clip.job_id)
+        .order_by(Job.created_at.desc(), Job.id, *ordered())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total)
+
+
+def update(user_id: str, clip_id: str, changes: dict[str, Any]) -> Clip:
+    clip = get(user_id, clip_id)
+    for name in ("title", "description", "tags"):
+        if name in changes and changes[name] is not None:
+            setattr(clip, name, changes[name])
+    db.session.commit()
+    return clip
+
+
+def delete(user_id: str, clip_id: str, config: Config) -> None:
+    clip = get(user_id, clip_id)
+    paths = [clip.video_path, clip.thumbnail_path, clip.captions_srt_path, clip.captions_vtt_path]
+    job = clip.job
+    db.session.delete(clip)
+    db.session.commit()
+    for relative in paths:
+        try:
+            storage.resolve_in_job(config, job.id, relative).unlink(missing_ok=True)
+        except NotFound:
+            continue
+    job.storage_bytes = storage.disk_usage(storage.job_dir(config, job.id))
+    db.session.commit()
+
+
+def media(user_id: str, clip_id: str, kind: str, config: Config) -> MediaFile:
+    clip = get(user_id, clip_id)
+    attribute, mimetype = MEDIA[kind]
+    path = storage.resolve_in_job(config, clip.job_id, getattr(clip, attribute))
+    stem = storage.safe_filename(clip.title, default=f"clip-{clip.rank or 1}")
+    return MediaFile(path, mimetype, f"{stem}{path.suffix}")

@@ -1,0 +1,106 @@
+"""Where a job's files live, and the only way the API turns a stored relative path into a file.
+
+Layout of one job (DATA_DIR/jobs/<job id>/)::
+
+    source/upload/<name>         an uploaded video (multipart create), kept under its safe name
+    source/captions.vtt|.srt     uploaded captions (or captions yt-dlp fetched with the video)
+    source/source.<ext>          a video downloaded by yt-dlp
+    transcript.json              {language, text, segments, source}
+    analysis.json                what the analysis chose and with which criteria texts
+    clips/clip_NN.mp4|.jpg|.srt|.vtt   rendered clips, thumbnails and captions
+    result.json                  the pipeline's result (asset paths relative to this folder)
+    .stages/<stage>.json         completion record of each finished stage (resume/retry)
+
+Uploads are first streamed to DATA_DIR/jobs/.incoming/ (same filesystem), then renamed into the
+job's folder, so a half-received upload never appears inside a job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import IO
+
+from backend.config import Config
+from backend.errors import NotFound
+
+INCOMING = ".incoming"
+UPLOAD_DIR = "source/upload"
+STAGES_DIR = ".stages"
+TRANSCRIPT_FILE = "transcript.json"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_id(value: str) -> bool:
+    """Ids are our own UUIDs: anything else cannot name a stored job or clip."""
+    return bool(_UUID.match(value))
+
+
+def job_dir(config: Config, job_id: str) -> Path:
+    if not is_id(job_id):
+        raise NotFound("No such job.")
+    return config.jobs_dir / job_id
+
+
+def incoming_file(config: Config) -> IO[bytes]:
+    """A temp file on the same filesystem as the job folders (the later move is a rename)."""
+    folder = config.jobs_dir / INCOMING
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", suffix=".part", delete=False)
+
+
+def safe_filename(name: str, default: str = "video") -> str:
+    """ASCII letters, digits, dot, dash and underscore only; never a path or a hidden file."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(ascii_name).name).strip("._")
+    return cleaned[:120] or default
+
+
+def resolve_in_job(config: Config, job_id: str, relative: str | None) -> Path:
+    """The file `relative` names inside the job's folder; 404 if missing or outside of it."""
+    if not relative:
+        raise NotFound("The file is not available.")
+    root = job_dir(config, job_id).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("The file is not available.")
+    return path
+
+
+def uploaded_source(config: Config, job_id: str) -> Path | None:
+    folder = job_dir(config, job_id) / UPLOAD_DIR
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    return files[0] if files else None
+
+
+def uploaded_captions(config: Config, job_id: str) -> Path | None:
+    folder = job_dir(config, job_id) / "source"
+    for name in ("captions.vtt", "captions.srt"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes used by the files under `path` (like `du`, without following symlinks)."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += (Path(root) / name).lstat().st_size
+            except OSError:
+                continue  # a temp file renamed or removed while we walked
+    return total
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def drop_stage_records(config: Config, job_id: str) -> None:
+    """Forget every finished stage, so the next run recomputes all of them (retry with force)."""
+    remove_tree(job_dir(config, job_id) / STAGES_DIR)

@@ -1,0 +1,69 @@
+"""Helpers shared by the job and realtime tests: waiting, uploads, child-process checks."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.media import Talk
+
+# Short clips keep every run to a few seconds of ffmpeg on the ~85 s generated talk.
+FAST_OPTIONS: dict[str, Any] = {"min_clip_duration": 5, "max_clip_duration": 20, "max_clips": 2}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def job(client: FlaskClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return dict(response.get_json())
+
+
+def wait_status(client: FlaskClient, headers: dict[str, str], job_id: str, *statuses: str,
+                timeout: float = 90.0) -> dict[str, Any]:  # fmt: skip
+    return dict(wait_for(lambda: (j := job(client, headers, job_id))["status"] in statuses and j, timeout))
+
+
+def upload(client: FlaskClient, headers: dict[str, str], media: Talk, *, captions: bool = True,
+           options: dict[str, Any] | None = None, priority: int | None = None) -> Any:  # fmt: skip
+    import json
+
+    data: dict[str, Any] = {
+        "file": (media.video.open("rb"), "garden talk.mp4"),
+        "options": json.dumps(FAST_OPTIONS if options is None else options),
+    }
+    if captions:
+        data["captions"] = (media.vtt.open("rb"), "talk.vtt")
+    if priority is not None:
+        data["priority"] = str(priority)
+    return client.post("/api/v1/jobs", data=data, headers=headers, content_type="multipart/form-data")
+
+
+def children(pid: int | None = None) -> list[tuple[int, str]]:
+    """Live (non-zombie) child processes of `pid`, read from /proc (no psutil)."""
+    parent = os.getpid() if pid is None else pid
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if int(rest[1]) == parent and rest[0] != "Z":
+            found.append((int(entry.name), name))
+    return found

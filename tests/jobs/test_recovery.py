@@ -1,0 +1,115 @@
+"""Crash recovery: the real server is SIGKILLed mid-job, restarted, and finishes the job once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from backend.config import REPO_ROOT
+from tests.conftest import DB_KIND, PASSWORD, create_pg_database, drop_pg_database, pg_url
+from tests.jobs.helpers import FAST_OPTIONS, children, wait_for
+from tests.media import Talk
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "APP_ENV": "development", "BCRYPT_ROUNDS": "4",
+           "JOB_WORKERS": "1", "RENDER_PRESET": "veryslow", "RENDER_CONCURRENCY": "1"}  # fmt: skip
+    name = None
+    if DB_KIND == "postgresql":
+        name = create_pg_database()
+        env["DATABASE_URL"] = pg_url(name)
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'server.db'}"
+    yield env
+    if name:
+        drop_pg_database(name)
+
+
+class Server:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
+            cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_for(self._up, timeout=60, step=0.2)
+
+    def _up(self) -> bool:
+        assert self.proc.poll() is None, "the server exited"
+        try:
+            return requests.get(f"{self.base}/health", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        os.killpg(self.proc.pid, sig)  # the server and its ffmpeg children, like a crash of the box
+        self.proc.wait(timeout=20)
+        self.log.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_job_then_restart_completes_without_duplicates(
+    server_env: dict[str, str], tmp_path: Path, media: Talk
+) -> None:
+    server = Server(server_env, tmp_path / "server.log")
+    try:
+        requests.post(
+            f"{server.base}/api/v1/auth/register", json={"email": "r@example.com", "password": PASSWORD}
+        )
+        login = requests.post(
+            f"{server.base}/api/v1/auth/login", json={"email": "r@example.com", "password": PASSWORD}
+        )
+        token = login.json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
+            files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
+            created = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
+                                    data={"options": json.dumps(FAST_OPTIONS)})  # fmt: skip
+        assert created.status_code == 201, created.text
+        job_id = created.json()["id"]
+
+        def job(base: str) -> dict[str, Any]:
+            return dict(requests.get(f"{base}/api/v1/jobs/{job_id}", headers=headers, timeout=5).json())
+
+        wait_for(lambda: job(server.base)["stage"] == "rendering", timeout=60, step=0.05)
+    finally:
+        server.kill()
+    assert children() == []
+    restarted = Server(server_env, tmp_path / "server.log")
+    try:
+        final = wait_for(
+            lambda: (j := job(restarted.base))["status"] in {"completed", "failed"} and j, timeout=180
+        )
+        assert final["status"] == "completed", final["error_message"]
+        clips = requests.get(
+            f"{restarted.base}/api/v1/clips", params={"job_id": job_id}, headers=headers
+        ).json()
+        spans = [(c["start_time"], c["end_time"]) for c in clips["items"]]
+        assert clips["total"] == final["clip_count"] == len(set(spans)) >= 1
+        events = requests.get(f"{restarted.base}/api/v1/jobs/{job_id}/events", headers=headers).json()
+        types = [e["type"] for e in events]
+        assert "recovered" in types
+        second_run = types[types.index("recovered") :]
+        assert "stage_skipped" in second_run, "finished stages were reused after the crash"
+        assert sorted(e["id"] for e in events) == sorted({e["id"] for e in events})
+    finally:
+        restarted.kill(signal.SIGTERM)

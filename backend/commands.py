@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-USAGE = "usage: python -m backend {serve,process} [options]   (see --help of each)"
+USAGE = "usage: python -m backend {serve,process,openapi} [options]   (see --help of each)"
 
 
 def main(argv: list[str]) -> int:
@@ -15,6 +16,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         return serve(rest)
+    if command == "openapi":
+        return print_openapi()
     if command == "process":
         from backend.cli import process_command
 
@@ -38,4 +41,19 @@ def serve(argv: list[str]) -> int:
     start_runtime(app)
     print(f"Viral Clipper API on http://{args.host}:{args.port}", flush=True)
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    return 0
+
+
+def print_openapi() -> int:
+    """Print /api/v1/openapi.json (the dashboard generates its TypeScript types from it)."""
+    import json
+    import tempfile
+
+    from backend.app import create_app
+    from backend.config import Config
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        config = Config.from_env().with_overrides(data_dir=Path(data_dir), database_url="")
+        app = create_app(config)
+        print(json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), indent=2))
     return 0

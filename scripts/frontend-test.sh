@@ -8,7 +8,10 @@ scripts/frontend-deps.sh
 cd frontend
 step() { printf '\n==> %s\n' "$*"; }
 step "dashboard: API types match the backend's OpenAPI document"
-npm run --silent check:api
+spec_file=$(mktemp --suffix=.json)
+../.venv/bin/python -m backend openapi > "$spec_file"
+npm run --silent check:api -- "$spec_file"
+rm -f "$spec_file"
 step "dashboard: ESLint"
 npm run --silent lint
 step "dashboard: TypeScript"
@@ -16,7 +19,7 @@ npm run --silent typecheck
 step "dashboard: unit tests (vitest)"
 npm run --silent test
 step "dashboard: production build"
-rm -rf .next
+rm -rf .next .next-e2e
 npm run --silent build
 step "dashboard: end-to-end (Playwright, Chromium)"
 npm run --silent e2e

@@ -7,7 +7,8 @@ api_port="${PORT:-5000}"
 web_port="${WEB_PORT:-3000}"
 scripts/frontend-deps.sh
 lock_digest=$(cat frontend/package-lock.json | sha256sum | cut -d' ' -f1)
-source_digest=$(find frontend/app frontend/components frontend/lib frontend/next.config.* -type f -print0 2>/dev/null \
+source_digest=$(cd frontend && find . \( -name node_modules -o -name '.next*' -o -name e2e -o -name tests \
+  -o -name test-results -o -name playwright-report -o -name e2e-screenshots \) -prune -o -type f -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 # Next.js fixes its proxy rewrites at build time, so the API address is part of the build key.
 export BACKEND_URL="http://127.0.0.1:$api_port"

@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { CriteriaEditorPage } from "@/components/criteria/criteria-editor";
+
+export const metadata: Metadata = { title: "Edit criteria" };
+
+export default function Page() {
+  return <CriteriaEditorPage />;
+}

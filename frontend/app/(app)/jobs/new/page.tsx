@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { NewJobPage } from "@/components/jobs/new-job-form";
+
+export const metadata: Metadata = { title: "New job" };
+
+export default function Page() {
+  return <NewJobPage />;
+}

@@ -1,0 +1,139 @@
+"use client";
+
+/* eslint-disable @next/next/no-img-element -- media is served by the API through the proxy */
+import Link from "next/link";
+import { useState } from "react";
+import { Button, buttonClass } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { toast } from "@/components/ui/toast";
+import { mediaUrls, type Clip } from "@/lib/api";
+import { cn } from "@/lib/cn";
+import { formatBytes, formatDuration, formatScore } from "@/lib/format";
+import { ClipEditor } from "./clip-editor";
+
+export interface ClipCardProps {
+  clip: Clip;
+  index?: number;
+  playing: boolean;
+  onPlay: () => void;
+  onChanged: (clip: Clip) => void;
+  showJobLink?: boolean;
+  selected?: boolean;
+}
+
+function ScoreBadge({ score }: { score: number }) {
+  const tone = score >= 0.75 ? "bg-emerald-600" : score >= 0.5 ? "bg-accent-600" : "bg-zinc-500";
+  return (
+    <span className={cn("rounded px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white", tone)} title="Score out of 100">
+      <span className="sr-only">Score </span>
+      {formatScore(score)}
+    </span>
+  );
+}
+
+export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink, selected }: ClipCardProps) {
+  const [editing, setEditing] = useState(false);
+  const label = index !== undefined ? `Clip ${index}: ${clip.title}` : clip.title;
+
+  return (
+    <Card id={`clip-${clip.id}`} data-testid="clip-card" className={cn("flex flex-col overflow-hidden", selected && "ring-2 ring-accent-600")}>
+      <div className="relative aspect-video bg-zinc-900">
+        {playing ? (
+          <video
+            key={clip.id}
+            data-testid="clip-video"
+            src={mediaUrls.video(clip)}
+            poster={mediaUrls.thumbnail(clip)}
+            controls
+            autoPlay
+            playsInline
+            preload="metadata"
+            className="size-full"
+            aria-label={`Video: ${clip.title}`}
+          >
+            <track kind="captions" src={mediaUrls.vtt(clip)} srcLang="en" label="Captions" default />
+          </video>
+        ) : (
+          <button type="button" onClick={onPlay} className="group size-full" aria-label={`Play ${label}`}>
+            <img src={mediaUrls.thumbnail(clip)} alt="" loading="lazy" className="size-full object-cover" />
+            <span
+              aria-hidden
+              className="absolute inset-0 m-auto flex size-12 items-center justify-center rounded-full bg-black/60 text-xl text-white group-hover:bg-accent-600"
+            >
+              ▶
+            </span>
+          </button>
+        )}
+        <span className="absolute left-2 top-2">
+          <ScoreBadge score={clip.score} />
+        </span>
+        <span className="absolute bottom-2 right-2 rounded bg-black/70 px-1.5 text-xs tabular-nums text-white">
+          {formatDuration(clip.duration)}
+        </span>
+      </div>
+      <div className="flex flex-1 flex-col gap-2 p-3">
+        {editing ? (
+          <ClipEditor
+            clip={clip}
+            onCancel={() => setEditing(false)}
+            onSaved={(saved) => {
+              onChanged(saved);
+              setEditing(false);
+              toast({ tone: "success", title: "Clip saved" });
+            }}
+          />
+        ) : (
+          <>
+            <h3 className="font-medium leading-snug" data-testid="clip-title">
+              {index !== undefined && <span className="text-zinc-400">{index}. </span>}
+              {clip.title}
+            </h3>
+            <p className="text-xs tabular-nums text-zinc-500">
+              {formatDuration(clip.start_time)}–{formatDuration(clip.end_time)} in the source
+              {clip.file_size ? ` · ${formatBytes(clip.file_size)}` : ""}
+              {showJobLink && (
+                <>
+                  {" · "}
+                  <Link href={`/jobs/${clip.job_id}`} className="text-accent-700 hover:underline">
+                    job
+                  </Link>
+                </>
+              )}
+            </p>
+            {clip.key_quote && <blockquote className="border-l-2 border-zinc-300 pl-2 text-sm italic text-zinc-700">“{clip.key_quote}”</blockquote>}
+            {clip.description && <p className="text-sm text-zinc-600">{clip.description}</p>}
+            {clip.reasoning && (
+              <details className="text-sm text-zinc-600">
+                <summary className="cursor-pointer text-xs font-medium text-zinc-500">Why this clip</summary>
+                <p className="mt-1">{clip.reasoning}</p>
+              </details>
+            )}
+            {(clip.tags?.length ?? 0) > 0 && (
+              <ul className="flex flex-wrap gap-1" aria-label="Tags">
+                {clip.tags.map((t) => (
+                  <li key={t} className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-700">
+                    #{t}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div className="mt-auto flex flex-wrap items-center gap-1.5 pt-2">
+              <Button variant="secondary" size="sm" onClick={() => setEditing(true)} aria-label={`Edit ${label}`}>
+                Edit
+              </Button>
+              <a href={mediaUrls.download(clip)} download className={buttonClass("secondary", "sm")} aria-label={`Download MP4 of ${label}`}>
+                MP4
+              </a>
+              <a href={mediaUrls.srt(clip)} download className={buttonClass("ghost", "sm")} aria-label={`Download SRT captions of ${label}`}>
+                SRT
+              </a>
+              <a href={mediaUrls.vtt(clip)} download className={buttonClass("ghost", "sm")} aria-label={`Download VTT captions of ${label}`}>
+                VTT
+              </a>
+            </div>
+          </>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,233 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState, type FormEvent } from "react";
+import { OptionsFields } from "@/components/settings/options-fields";
+import { Button } from "@/components/ui/button";
+import { Card, CardHeader, PageHeader } from "@/components/ui/card";
+import { describedBy, Field, FormError } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { ProgressBar } from "@/components/ui/progress-bar";
+import { ErrorState, LoadingState } from "@/components/ui/states";
+import { toast } from "@/components/ui/toast";
+import { useQuery } from "@/hooks/use-query";
+import { api, ApiError, errorMessage, type CriteriaSummary, type JobOptions } from "@/lib/api";
+import { cn } from "@/lib/cn";
+import { formatBytes } from "@/lib/format";
+import { draftFromOptions, OPTION_FIELDS, optionErrorsFrom, optionsFromDraft, type OptionErrors } from "@/lib/options";
+
+type Source = "url" | "upload";
+type SourceErrors = Partial<Record<"source_url" | "file" | "captions", string>>;
+const SOURCE_FIELDS = ["source_url", "file", "captions"] as const;
+
+export function NewJobPage() {
+  const settings = useQuery("settings", () => api.settings.get());
+  const criteria = useQuery("criteria", () => api.criteria.list());
+  return (
+    <>
+      <PageHeader title="New job" description="Find the best moments of a video and cut them into clips." />
+      {settings.error && !settings.data ? (
+        <ErrorState error={settings.error} onRetry={settings.reload} title="Could not load your defaults" />
+      ) : !settings.data ? (
+        <LoadingState />
+      ) : (
+        <NewJobForm defaults={settings.data} criteria={criteria.data} criteriaError={criteria.error?.message} />
+      )}
+    </>
+  );
+}
+
+export function validateSourceUrl(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (!trimmed) return "Paste a video link.";
+  try {
+    const url = new URL(trimmed);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return "Use an http(s) link.";
+  } catch {
+    return "That is not a valid link.";
+  }
+  return undefined;
+}
+
+export function NewJobForm({
+  defaults,
+  criteria,
+  criteriaError,
+}: {
+  defaults: JobOptions;
+  criteria: CriteriaSummary[] | undefined;
+  criteriaError?: string;
+}) {
+  const router = useRouter();
+  const [source, setSource] = useState<Source>("url");
+  const [url, setUrl] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [captions, setCaptions] = useState<File | null>(null);
+  const [draft, setDraft] = useState(() => draftFromOptions(defaults));
+  const [sourceErrors, setSourceErrors] = useState<SourceErrors>({});
+  const [optionErrors, setOptionErrors] = useState<OptionErrors>({});
+  const [formError, setFormError] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [uploaded, setUploaded] = useState<number | null>(null);
+  const abortRef = useRef<AbortController | null>(null);
+
+  function validate(): { options: JobOptions; ok: boolean } {
+    const { options, errors } = optionsFromDraft(draft);
+    const srcErrors: SourceErrors = {};
+    if (source === "url") srcErrors.source_url = validateSourceUrl(url);
+    else if (!file) srcErrors.file = "Choose a video file.";
+    if (captions && !/\.(vtt|srt)$/i.test(captions.name)) srcErrors.captions = "Captions must be a .vtt or .srt file.";
+    const cleanSrc = Object.fromEntries(Object.entries(srcErrors).filter(([, v]) => v)) as SourceErrors;
+    setSourceErrors(cleanSrc);
+    setOptionErrors(errors);
+    return { options, ok: Object.keys(errors).length === 0 && Object.keys(cleanSrc).length === 0 };
+  }
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setFormError([]);
+    const { options, ok } = validate();
+    if (!ok) return;
+    setBusy(true);
+    try {
+      const job =
+        source === "url"
+          ? await api.jobs.createFromUrl({ source_url: url.trim(), options })
+          : await uploadFile(options);
+      toast({ tone: "success", title: "Job created", description: "Processing starts shortly." });
+      router.push(`/jobs/${job.id}`);
+    } catch (err) {
+      showError(err);
+      setBusy(false);
+      setUploaded(null);
+    }
+  }
+
+  function uploadFile(options: JobOptions) {
+    abortRef.current = new AbortController();
+    setUploaded(0);
+    return api.jobs.createFromUpload(
+      { file: file!, captions, options },
+      { onProgress: (p) => setUploaded(p.fraction * 100), signal: abortRef.current.signal },
+    );
+  }
+
+  function showError(err: unknown) {
+    if (!(err instanceof ApiError)) return setFormError([errorMessage(err)]);
+    if (err.code === "aborted") return setFormError([]);
+    const src: SourceErrors = {};
+    for (const f of SOURCE_FIELDS) {
+      const msg = err.fieldError(f);
+      if (msg) src[f] = msg;
+    }
+    setSourceErrors(src);
+    setOptionErrors(optionErrorsFrom(err));
+    setFormError([err.message, ...err.unclaimedFieldErrors([...SOURCE_FIELDS, ...OPTION_FIELDS])]);
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-6" aria-label="New job">
+      <FormError messages={formError} />
+      <Card>
+        <CardHeader title="Source" />
+        <div className="space-y-4 p-4 sm:p-6">
+          <fieldset>
+            <legend className="sr-only">Where the video comes from</legend>
+            <div className="inline-flex rounded-lg bg-zinc-100 p-1">
+              {(
+                [
+                  ["url", "YouTube link"],
+                  ["upload", "Upload a file"],
+                ] as const
+              ).map(([value, label]) => (
+                <label
+                  key={value}
+                  className={cn(
+                    "cursor-pointer rounded-md px-3 py-1.5 text-sm font-medium text-zinc-600 has-focus-visible:outline-2 has-focus-visible:outline-accent-600",
+                    source === value && "bg-white text-zinc-900 shadow-xs",
+                  )}
+                >
+                  <input
+                    type="radio"
+                    name="source"
+                    value={value}
+                    checked={source === value}
+                    onChange={() => setSource(value)}
+                    className="sr-only"
+                  />
+                  {label}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          {source === "url" ? (
+            <Field id="source_url" label="Video link" error={sourceErrors.source_url} hint="A YouTube link in any form: watch, youtu.be, shorts, live.">
+              <Input
+                {...describedBy("source_url", sourceErrors.source_url, "hint")}
+                type="url"
+                inputMode="url"
+                placeholder="https://www.youtube.com/watch?v=…"
+                value={url}
+                onChange={(e) => setUrl(e.target.value)}
+              />
+            </Field>
+          ) : (
+            <Field id="file" label="Video file" error={sourceErrors.file} hint={file ? `${file.name} · ${formatBytes(file.size)}` : "MP4, MOV, MKV, WebM…"}>
+              <Input
+                {...describedBy("file", sourceErrors.file, "hint")}
+                type="file"
+                accept="video/*,audio/*"
+                className="py-1.5"
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+              />
+            </Field>
+          )}
+          <Field
+            id="captions"
+            label="Captions file (optional)"
+            error={sourceErrors.captions}
+            hint="An SRT or VTT file skips transcription and uses your exact words."
+          >
+            <Input
+              {...describedBy("captions", sourceErrors.captions, "hint")}
+              type="file"
+              accept=".vtt,.srt,text/vtt,application/x-subrip"
+              className="py-1.5"
+              onChange={(e) => setCaptions(e.target.files?.[0] ?? null)}
+            />
+          </Field>
+        </div>
+      </Card>
+      <Card>
+        <CardHeader title="Options" description="Prefilled from your settings." />
+        <div className="p-4 sm:p-6">
+          <OptionsFields
+            draft={draft}
+            onChange={setDraft}
+            errors={optionErrors}
+            criteria={criteria}
+            criteriaError={criteriaError}
+            advanced
+            idPrefix="job"
+          />
+        </div>
+      </Card>
+      {uploaded !== null && (
+        <div aria-live="polite">
+          <p className="mb-1 text-sm text-zinc-600">{uploaded < 100 ? "Uploading…" : "Upload complete, checking the file…"}</p>
+          <ProgressBar value={uploaded} label="Upload progress" showValue />
+        </div>
+      )}
+      <div className="flex justify-end gap-2">
+        {uploaded !== null && uploaded < 100 && (
+          <Button variant="secondary" onClick={() => abortRef.current?.abort()}>
+            Cancel upload
+          </Button>
+        )}
+        <Button type="submit" busy={busy}>
+          Create job
+        </Button>
+      </div>
+    </form>
+  );
+}

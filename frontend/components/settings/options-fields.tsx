@@ -1,0 +1,173 @@
+"use client";
+
+import { describedBy, Field } from "@/components/ui/field";
+import { Input, Select, Textarea } from "@/components/ui/input";
+import type { CriteriaSummary } from "@/lib/api";
+import type { OptionErrors, OptionsDraft } from "@/lib/options";
+
+const LANGUAGES: [string, string][] = [
+  ["auto", "Detect automatically"],
+  ["en", "English"],
+  ["es", "Spanish"],
+  ["fr", "French"],
+  ["de", "German"],
+  ["it", "Italian"],
+  ["pt", "Portuguese"],
+  ["nl", "Dutch"],
+  ["ja", "Japanese"],
+  ["zh", "Chinese"],
+];
+
+export interface OptionsFieldsProps {
+  draft: OptionsDraft;
+  onChange: (draft: OptionsDraft) => void;
+  errors: OptionErrors;
+  criteria: CriteriaSummary[] | undefined;
+  criteriaError?: string;
+  /** Show the rarely changed options too (settings page). */
+  advanced?: boolean;
+  idPrefix?: string;
+}
+
+/** The job options form controls, shared by the settings page and the new-job form. */
+export function OptionsFields({ draft, onChange, errors, criteria, criteriaError, advanced = false, idPrefix = "opt" }: OptionsFieldsProps) {
+  const set = <K extends keyof OptionsDraft>(key: K, value: OptionsDraft[K]) => onChange({ ...draft, [key]: value });
+  const id = (name: string) => `${idPrefix}-${name}`;
+  const languages = LANGUAGES.some(([code]) => code === draft.language) ? LANGUAGES : [...LANGUAGES, [draft.language, draft.language] as [string, string]];
+
+  const toggleCriterion = (name: string, on: boolean) =>
+    set("criteria", on ? [...draft.criteria, name] : draft.criteria.filter((c) => c !== name));
+
+  return (
+    <div className="grid gap-4 sm:grid-cols-2">
+      <Field id={id("min_clip_duration")} label="Shortest clip (seconds)" error={errors.min_clip_duration}>
+        <Input
+          {...describedBy(id("min_clip_duration"), errors.min_clip_duration)}
+          type="number"
+          inputMode="decimal"
+          min={1}
+          value={draft.min_clip_duration}
+          onChange={(e) => set("min_clip_duration", e.target.value)}
+        />
+      </Field>
+      <Field id={id("max_clip_duration")} label="Longest clip (seconds)" error={errors.max_clip_duration}>
+        <Input
+          {...describedBy(id("max_clip_duration"), errors.max_clip_duration)}
+          type="number"
+          inputMode="decimal"
+          min={1}
+          value={draft.max_clip_duration}
+          onChange={(e) => set("max_clip_duration", e.target.value)}
+        />
+      </Field>
+      <Field id={id("max_clips")} label="Maximum clips" error={errors.max_clips}>
+        <Input
+          {...describedBy(id("max_clips"), errors.max_clips)}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={50}
+          step={1}
+          value={draft.max_clips}
+          onChange={(e) => set("max_clips", e.target.value)}
+        />
+      </Field>
+      <Field id={id("language")} label="Spoken language" error={errors.language}>
+        <Select {...describedBy(id("language"), errors.language)} value={draft.language} onChange={(e) => set("language", e.target.value)}>
+          {languages.map(([code, label]) => (
+            <option key={code} value={code}>
+              {label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <fieldset className="sm:col-span-2" aria-describedby={errors.criteria ? id("criteria-error") : undefined}>
+        <legend className="text-sm font-medium">Criteria</legend>
+        <p className="text-xs text-zinc-500">What makes a moment worth clipping. None selected: the server&apos;s defaults.</p>
+        {criteriaError ? (
+          <p className="mt-2 text-sm text-red-700">Could not load criteria: {criteriaError}</p>
+        ) : !criteria ? (
+          <p className="mt-2 text-sm text-zinc-500">Loading criteria…</p>
+        ) : criteria.length === 0 ? (
+          <p className="mt-2 text-sm text-zinc-500">No criteria are defined on the server.</p>
+        ) : (
+          <div className="mt-2 flex flex-wrap gap-2">
+            {criteria.map((c) => {
+              const checked = draft.criteria.includes(c.name);
+              return (
+                <label
+                  key={c.name}
+                  className="flex cursor-pointer items-center gap-2 rounded-full border border-zinc-300 px-3 py-1 text-sm has-checked:border-accent-600 has-checked:bg-accent-50 has-focus-visible:outline-2 has-focus-visible:outline-accent-600"
+                >
+                  <input
+                    type="checkbox"
+                    className="accent-accent-600"
+                    checked={checked}
+                    onChange={(e) => toggleCriterion(c.name, e.target.checked)}
+                  />
+                  {c.title || c.name}
+                </label>
+              );
+            })}
+          </div>
+        )}
+        {errors.criteria && (
+          <p id={id("criteria-error")} data-testid={`${id("criteria")}-error`} className="mt-1 text-xs font-medium text-red-600">
+            {errors.criteria}
+          </p>
+        )}
+      </fieldset>
+      <Field
+        id={id("prompt")}
+        label="Steering prompt (optional)"
+        error={errors.prompt}
+        hint='E.g. "moments about pricing" or "funny stories".'
+        className="sm:col-span-2"
+      >
+        <Textarea
+          {...describedBy(id("prompt"), errors.prompt, "hint")}
+          rows={2}
+          value={draft.prompt}
+          onChange={(e) => set("prompt", e.target.value)}
+        />
+      </Field>
+      {advanced && (
+        <>
+          <Field id={id("min_score")} label="Minimum score (0–1)" error={errors.min_score}>
+            <Input
+              {...describedBy(id("min_score"), errors.min_score)}
+              type="number"
+              inputMode="decimal"
+              min={0}
+              max={1}
+              step={0.05}
+              value={draft.min_score}
+              onChange={(e) => set("min_score", e.target.value)}
+            />
+          </Field>
+          <Field id={id("whisper_model")} label="Whisper model" error={errors.whisper_model} hint="Blank: the server's model.">
+            <Input
+              {...describedBy(id("whisper_model"), errors.whisper_model, "hint")}
+              placeholder="base"
+              value={draft.whisper_model}
+              onChange={(e) => set("whisper_model", e.target.value)}
+            />
+          </Field>
+          <div className="flex items-center gap-2 sm:col-span-2">
+            <input
+              id={id("use_source_captions")}
+              type="checkbox"
+              className="size-4 accent-accent-600"
+              checked={draft.use_source_captions}
+              onChange={(e) => set("use_source_captions", e.target.checked)}
+            />
+            <label htmlFor={id("use_source_captions")} className="text-sm">
+              Use the source&apos;s own captions when present (faster than transcribing)
+            </label>
+            {errors.use_source_captions && <p className="text-xs text-red-600">{errors.use_source_captions}</p>}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

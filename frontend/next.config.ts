@@ -1,0 +1,28 @@
+import type { NextConfig } from "next";
+
+// Rewrites are resolved when the app is built (they are written into the routes manifest),
+// so BACKEND_URL must be set at build time; the Dockerfile takes it as a build argument.
+const backend = (process.env.BACKEND_URL ?? "http://127.0.0.1:5000").replace(/\/+$/, "");
+
+const nextConfig: NextConfig = {
+  output: "standalone",
+  // The e2e run builds its own copy (pointing at its own backend) without touching .next.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // The dashboard talks to the API through these rewrites so the API's cookies are first-party
+  // (same origin as the pages) and the CSRF double-submit cookie is readable by our scripts.
+  async rewrites() {
+    return [
+      { source: "/api/:path*", destination: `${backend}/api/:path*` },
+      // Engine.IO answers on "/socket.io/" only; ":path*" would drop the trailing slash.
+      { source: "/socket.io/", destination: `${backend}/socket.io/` },
+      { source: "/socket.io/:path+", destination: `${backend}/socket.io/:path+` },
+      { source: "/health", destination: `${backend}/health` },
+    ];
+  },
+  // socket.io and the API use trailing slashes on some paths; keep them as sent.
+  skipTrailingSlashRedirect: true,
+};
+
+export default nextConfig;

@@ -1,0 +1,82 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig, devices } from "@playwright/test";
+
+/**
+ * End-to-end run against the real backend (SQLite, temporary DATA_DIR, real pipeline) and a
+ * production build of the dashboard, in Debian's Chromium — Playwright never downloads a browser.
+ *
+ *   npm run e2e            (CHROMIUM_PATH overrides /usr/bin/chromium)
+ */
+const BACKEND_PORT = Number(process.env.E2E_BACKEND_PORT ?? 5055);
+const FRONTEND_PORT = Number(process.env.E2E_FRONTEND_PORT ?? 3055);
+const backendUrl = `http://127.0.0.1:${BACKEND_PORT}`;
+const baseURL = `http://127.0.0.1:${FRONTEND_PORT}`;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "..");
+
+// Workers re-read this file; the environment carries the first process's choice to them.
+process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), "viral-clipper-e2e-"));
+const dataDir = process.env.E2E_DATA_DIR;
+
+export default defineConfig({
+  testDir: "./e2e",
+  outputDir: "./test-results",
+  globalSetup: "./e2e/global-setup.ts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 300_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    acceptDownloads: true,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  webServer: [
+    {
+      command: `.venv/bin/python -m backend serve --port ${BACKEND_PORT}`,
+      cwd: repoRoot,
+      url: `${backendUrl}/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        APP_ENV: "development",
+        BCRYPT_ROUNDS: "4",
+        CORS_ORIGINS: baseURL,
+      },
+    },
+    {
+      // Rewrites are fixed at build time, so the e2e run builds its own copy (.next-e2e)
+      // pointing at the e2e backend and leaves the developer's .next alone.
+      command: `node_modules/.bin/next build && node_modules/.bin/next start -p ${FRONTEND_PORT}`,
+      url: `${baseURL}/login`,
+      timeout: 600_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      env: { BACKEND_URL: backendUrl, NEXT_DIST_DIR: ".next-e2e", NEXT_TELEMETRY_DISABLED: "1" },
+    },
+  ],
+});

@@ -1,0 +1,56 @@
+// @vitest-environment node
+import { describe, expect, it } from "vitest";
+import { diffLines } from "@/lib/diff";
+import { formatBytes, formatDuration } from "@/lib/format";
+import { draftFromOptions, optionsFromDraft } from "@/lib/options";
+import { pageFromParams, withParams } from "@/lib/url-state";
+
+describe("diffLines", () => {
+  it("finds the smallest line changes", () => {
+    expect(diffLines("one\ntwo\nthree", "one\n2\nthree\nfour").map((l) => `${l.kind[0]}${l.text}`)).toEqual([
+      "sone",
+      "rtwo",
+      "a2",
+      "sthree",
+      "afour",
+    ]);
+    expect(diffLines("", "x")).toEqual([{ kind: "added", text: "x", newNo: 1 }]);
+    expect(diffLines("same\r\n", "same\n").every((l) => l.kind === "same")).toBe(true);
+  });
+});
+
+describe("options", () => {
+  it("round-trips settings and only sends filled-in fields", () => {
+    const draft = draftFromOptions({ min_clip_duration: 15, max_clips: 4, criteria: ["a"] });
+    expect(draft.min_clip_duration).toBe("15");
+    const { options, errors } = optionsFromDraft({ ...draft, prompt: "  pricing  " });
+    expect(errors).toEqual({});
+    expect(options).toEqual({ language: "auto", use_source_captions: true, criteria: ["a"], prompt: "pricing", min_clip_duration: 15, max_clips: 4 });
+  });
+
+  it("rejects impossible values", () => {
+    const base = draftFromOptions({});
+    expect(optionsFromDraft({ ...base, max_clips: "2.5" }).errors.max_clips).toMatch(/whole number/);
+    expect(optionsFromDraft({ ...base, min_score: "2" }).errors.min_score).toMatch(/0 and 1/);
+    expect(optionsFromDraft({ ...base, min_clip_duration: "abc" }).errors.min_clip_duration).toBe("Enter a number.");
+    expect(optionsFromDraft({ ...base, language: "English" }).errors.language).toBeDefined();
+  });
+});
+
+describe("format and URL state", () => {
+  it("formats durations and sizes", () => {
+    expect(formatDuration(75.4)).toBe("1:15");
+    expect(formatDuration(3725)).toBe("1:02:05");
+    expect(formatDuration(null)).toBe("–");
+    expect(formatBytes(1536)).toBe("1.5 KB");
+    expect(formatBytes(5 * 1024 ** 3)).toBe("5.0 GB");
+  });
+
+  it("keeps filters and pages in the query string", () => {
+    const params = new URLSearchParams("status=failed&page=3");
+    expect(pageFromParams(params)).toBe(3);
+    expect(pageFromParams(new URLSearchParams("page=-1"))).toBe(1);
+    expect(withParams(params, { page: null })).toBe("?status=failed");
+    expect(withParams(params, { status: "", page: 1 })).toBe("?page=1");
+  });
+});

@@ -86,12 +86,14 @@ def transcribe(
             condition_on_previous_text=False,
         )
         segments = []
+        done = 0.0  # progress never goes back, even if a segment ends before the previous one did
         for seg in segments_iter:
             cancel.raise_if_cancelled()
             segment = _segment(seg, duration or float("inf"))
             if segment is not None:
                 segments.append(segment)
-            on_progress(min(seg.end / duration, 1.0) if duration else 0.0)
+            done = max(done, min(float(seg.end) / duration, 1.0) if duration else 0.0)
+            on_progress(done)
     except (TranscriptionError, KeyboardInterrupt):
         raise
     except Exception as exc:

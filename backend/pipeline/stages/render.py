@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -176,29 +177,21 @@ class RenderStage:
 
 
 def pick_thumbnail(frames: list[Path], out: Path) -> None:
-    """Of the candidate frames, the one nearest the middle that is neither black nor blank;
-    else the most detailed one."""
-    if not frames:
-        raise RenderError(f"No thumbnail frame could be extracted for {out.name}")
+    """Candidate frames written by the encode, tried from the middle outwards."""
     middle = (len(frames) - 1) / 2
-    best: tuple[float, bytes] | None = None
-    for frame in sorted(frames, key=lambda f: abs(frames.index(f) - middle)):
-        jpeg = frame.read_bytes()
-        luma, contrast = _frame_stats(jpeg)
-        if luma >= MIN_LUMA and contrast >= MIN_CONTRAST:
-            ffmpeg.atomic_write_bytes(out, jpeg)
-            return
-        if best is None or contrast + luma / 10 > best[0]:
-            best = (contrast + luma / 10, jpeg)
-    assert best is not None
-    ffmpeg.atomic_write_bytes(out, best[1])
+    ordered = [frames[i] for i in sorted(range(len(frames)), key=lambda i: abs(i - middle))]
+    _write_best((frame.read_bytes() for frame in ordered), out)
 
 
 def write_thumbnail(ctx: JobContext, video: Path, duration: float, out: Path) -> None:
-    """The first candidate frame that is neither black nor blank; else the most detailed one."""
+    """Frames grabbed from the finished clip at a few points (used when a filter graph is set)."""
+    _write_best((_frame_jpeg(ctx, video, duration * f) for f in THUMB_FRACTIONS), out)
+
+
+def _write_best(jpegs: Iterable[bytes], out: Path) -> None:
+    """The first frame that is neither black nor blank; else the most detailed one seen."""
     best: tuple[float, bytes] | None = None
-    for fraction in THUMB_FRACTIONS:
-        jpeg = _frame_jpeg(ctx, video, duration * fraction)
+    for jpeg in jpegs:
         luma, contrast = _frame_stats(jpeg)
         if luma >= MIN_LUMA and contrast >= MIN_CONTRAST:
             ffmpeg.atomic_write_bytes(out, jpeg)
@@ -206,7 +199,7 @@ def write_thumbnail(ctx: JobContext, video: Path, duration: float, out: Path) ->
         if best is None or contrast + luma / 10 > best[0]:
             best = (contrast + luma / 10, jpeg)
     if best is None:
-        raise RenderError(f"No thumbnail frame could be extracted from {video.name}")
+        raise RenderError(f"No thumbnail frame could be extracted for {out.name}")
     ffmpeg.atomic_write_bytes(out, best[1])
 
 

@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.models import Clip, Job
 from backend.schemas.clips import ClipOut
 from backend.services import storage
+from backend.services.ownership import get_owned
 
 API = "/api/v1/clips"
 MEDIA = {
@@ -52,12 +53,7 @@ def ordered() -> Any:
 
 
 def get(user_id: str, clip_id: str) -> Clip:
-    clip = None
-    if storage.is_id(clip_id):
-        clip = db.session.scalar(select(Clip).where(Clip.id == clip_id, Clip.user_id == user_id))
-    if clip is None:
-        raise NotFound("No such clip.")
-    return clip
+    return get_owned(Clip, user_id, clip_id, "clip")
 
 
 def of_job(job_id: str) -> list[Clip]:

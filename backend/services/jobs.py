@@ -18,7 +18,6 @@ from sqlalchemy import func, select, update
 from backend.config import Config
 from backend.errors import (
     Conflict,
-    NotFound,
     RateLimited,
     UnsupportedMedia,
     ValidationFailed,
@@ -37,6 +36,7 @@ from backend.services import clips as clip_service
 from backend.services import criteria as criteria_service
 from backend.services import settings as settings_service
 from backend.services import storage
+from backend.services.ownership import get_owned
 
 ACTIVE = (JobStatus.PENDING.value, JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 FINISHED = (JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
@@ -134,12 +134,7 @@ def announce(job: Job) -> None:
 
 
 def get(user_id: str, job_id: str) -> Job:
-    job = None
-    if storage.is_id(job_id):
-        job = db.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
-    if job is None:
-        raise NotFound("No such job.")
-    return job
+    return get_owned(Job, user_id, job_id, "job")
 
 
 def status_counts() -> dict[str, int]:

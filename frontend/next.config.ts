@@ -10,6 +10,12 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   poweredByHeader: false,
+  experimental: {
+    // Next 16 buffers every proxied request body up to this size and silently truncates the
+    // rest (default 10 MB), which broke video uploads through the /api rewrite. Uploads larger
+    // than this must go to the API directly (or through `python -m backend process`).
+    proxyClientMaxBodySize: Number(process.env.DASHBOARD_MAX_UPLOAD_BYTES ?? 2 * 1024 ** 3),
+  },
   // The dashboard talks to the API through these rewrites so the API's cookies are first-party
   // (same origin as the pages) and the CSRF double-submit cookie is readable by our scripts.
   async rewrites() {

@@ -12,6 +12,7 @@ source_digest=$(cd frontend && find . \( -name node_modules -o -name '.next*' -o
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 # Next.js fixes its proxy rewrites at build time, so the API address is part of the build key.
 export BACKEND_URL="http://127.0.0.1:$api_port"
+export NEXT_TELEMETRY_DISABLED=1
 build_key="$lock_digest$source_digest$BACKEND_URL"
 if [ "$(cat frontend/.next/.built-from 2>/dev/null)" != "$build_key" ]; then
   echo "Building the dashboard ..."

@@ -217,7 +217,7 @@ def create_from_upload(
         check_active_limit(user_id, config)
         captions_name = _captions_name(upload.captions)
         resolved = settings_service.resolve(user_id, options, config)
-        _probe_upload(upload.path)
+        _probe_upload(upload.path, upload.filename)
     except Exception:
         upload.path.unlink(missing_ok=True)
         raise
@@ -234,11 +234,13 @@ def create_from_upload(
     return _enqueue_new(job, runner)
 
 
-def _probe_upload(path: Path) -> None:
+def _probe_upload(path: Path, filename: str) -> None:
+    """ffprobe decides, not the extension. The message names the user's file, never our temp path."""
     try:
         probe_media(path, timeout=30)
     except NotMedia as exc:
-        raise UnsupportedMedia(f"The uploaded file is not a video we can read ({exc}).") from None
+        reason = str(exc).replace(path.name, "it")
+        raise UnsupportedMedia(f"{filename!r} is not a video we can read ({reason}).") from None
 
 
 def _captions_name(data: bytes | None) -> str | None:

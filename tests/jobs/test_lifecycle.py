@@ -97,6 +97,8 @@ def test_upload_checks(client: FlaskClient, auth_headers: dict[str, str], media:
         "/api/v1/jobs", data=not_video, headers=auth_headers, content_type="multipart/form-data"
     )
     assert response.status_code == 415
+    message = response.get_json()["error"]["message"]
+    assert "'clip.mp4'" in message and ".part" not in message  # the user's name, not our temp file
     bad_captions = {
         "file": (media.video.open("rb"), "talk.mp4"),
         "captions": (io.BytesIO(b"no cues here"), "c.srt"),

@@ -16,6 +16,7 @@ from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
 from backend.jobs import init_jobs
 from backend.logs import configure_logging
 from backend.realtime import handlers as socket_handlers  # noqa: F401  (registers the handlers)
+from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
 
 BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp)
@@ -70,5 +71,5 @@ def _init_extensions(app: Flask, config: Config) -> None:
     bcrypt.init_app(app)
     limiter.init_app(app)
     CORS(app, origins=list(config.cors_origins), supports_credentials=True, resources={r"/api/*": {}})
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=list(config.cors_origins) or None)
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=origin_checker(config.cors_origins))
     logging.getLogger(__name__).debug("extensions ready")

@@ -46,7 +46,8 @@ def main() -> None:
             def _completed(payload: dict[str, object]) -> None:
                 done.set()
 
-            client.connect(server.base, auth={"token": token})
+            # websocket only: the transport browsers end up on (polling was measured before).
+            client.connect(server.base, auth={"token": token}, transports=["websocket"])
             headers = {"Authorization": f"Bearer {token}"}
             for _ in range(RUNS):
                 done.clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -34,15 +35,24 @@ class Summary:
 
 
 def builtin(criteria_dir: Path) -> dict[str, CriterionText]:
-    """The built-in criteria, read from disk each call (files are small; edits show at once)."""
-    found: dict[str, CriterionText] = {}
-    for path in sorted(criteria_dir.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
+    """The built-in criteria. One request can ask several times (defaults, validation, the job's
+    snapshot), so parsed files are reused until a file's size or mtime changes."""
+    paths = tuple(p for p in sorted(criteria_dir.glob("*.md")) if p.name.lower() != "readme.md")
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return dict(_parse_builtin(criteria_dir, signature))
+
+
+@lru_cache(maxsize=8)
+def _parse_builtin(
+    criteria_dir: Path, signature: tuple[tuple[str, int, int], ...]
+) -> tuple[tuple[str, CriterionText], ...]:
+    found = []
+    for name, _mtime, _size in signature:
+        path = criteria_dir / name
         text = path.read_text(encoding="utf-8")
         title = parse_criterion_file(path.stem, text)[0]
-        found[path.stem] = CriterionText(path.stem, title, text, "builtin", 0, sha256(text))
-    return found
+        found.append((path.stem, CriterionText(path.stem, title, text, "builtin", 0, sha256(text))))
+    return tuple(found)
 
 
 def _latest_user_revisions(user_id: str) -> dict[str, CriteriaRevision]:

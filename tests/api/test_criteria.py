@@ -84,3 +84,19 @@ def test_bad_names_and_bodies(client: FlaskClient, auth_headers: dict[str, str])
     assert no_title.status_code == 400 and "content" in no_title.get_json()["error"]["fields"]
     empty = client.put("/api/v1/criteria/humor", headers=auth_headers, json={"content": ""})
     assert empty.status_code == 400 and "content" in empty.get_json()["error"]["fields"]
+
+
+def test_builtin_files_are_reread_when_they_change(tmp_path: Path) -> None:
+    import os
+
+    from backend.services import criteria as criteria_service
+
+    path = tmp_path / "hooks.md"
+    path.write_text("# Hooks\n\nFirst version.")
+    assert criteria_service.builtin(tmp_path)["hooks"].content == "# Hooks\n\nFirst version."
+    path.write_text("# Better hooks\n\nSecond version, longer.")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    changed = criteria_service.builtin(tmp_path)["hooks"]
+    assert changed.title == "Better hooks" and changed.content.endswith("longer.")
+    (tmp_path / "new_one.md").write_text("# New\n\nx")
+    assert set(criteria_service.builtin(tmp_path)) == {"hooks", "new_one"}

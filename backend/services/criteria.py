@@ -6,7 +6,6 @@ built-in file effective again. Jobs snapshot the exact text they were analysed w
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,11 +17,7 @@ from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models import CriteriaRevision
 from backend.pipeline.context import CriterionText
-from backend.pipeline.criteria import CriteriaError, parse_criterion_file
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from backend.pipeline.criteria import CriteriaError, load_builtin_criteria, parse_criterion_file, sha256_text
 
 
 @dataclass(frozen=True)
@@ -46,13 +41,8 @@ def builtin(criteria_dir: Path) -> dict[str, CriterionText]:
 def _parse_builtin(
     criteria_dir: Path, signature: tuple[tuple[str, int, int], ...]
 ) -> tuple[tuple[str, CriterionText], ...]:
-    found = []
-    for name, _mtime, _size in signature:
-        path = criteria_dir / name
-        text = path.read_text(encoding="utf-8")
-        title = parse_criterion_file(path.stem, text)[0]
-        found.append((path.stem, CriterionText(path.stem, title, text, "builtin", 0, sha256(text))))
-    return tuple(found)
+    # `signature` only keys the cache; the pipeline's loader does the reading (and skips bad files).
+    return tuple((c.name, c) for c in load_builtin_criteria(criteria_dir))
 
 
 def _latest_user_revisions(user_id: str) -> dict[str, CriteriaRevision]:
@@ -111,7 +101,7 @@ def save(user_id: str, name: str, content: str, title: str | None, criteria_dir:
         revision=(last or 0) + 1,
         title=title or parsed_title or (current.title if current else name),
         content=content,
-        content_sha256=sha256(content),
+        content_sha256=sha256_text(content),
     )
     db.session.add(row)
     db.session.commit()

@@ -19,12 +19,15 @@ from types import FrameType
 from typing import IO, Any
 
 from backend.config import Config
-from backend.pipeline.context import CancelToken, JobContext, JobOptions, PipelineError, Source
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.context import JobContext
 from backend.pipeline.criteria import load_builtin_criteria
-from backend.pipeline.ffmpeg import atomic_write_json
+from backend.pipeline.errors import PipelineError
+from backend.pipeline.files import atomic_write_json
+from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.result import PipelineResult, RenderedClip
-from backend.pipeline.sources import SourceRejected, normalize_source_url
+from backend.pipeline.sources import Source, SourceRejected, normalize_source_url
 
 EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 1, 2, 130
 CAPTION_SUFFIXES = (".vtt", ".srt", ".en.vtt", ".en.srt")

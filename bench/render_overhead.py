@@ -17,7 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.config import Config
-from backend.pipeline.context import JobContext, JobOptions, Source
+from backend.pipeline.context import JobContext
+from backend.pipeline.options import JobOptions
+from backend.pipeline.sources import Source
 from backend.pipeline.stages import (
     AnalyzeStage,
     DownloadStage,

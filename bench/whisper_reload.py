@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.pipeline import whisper
-from backend.pipeline.context import CancelToken
+from backend.pipeline.cancel import CancelToken
 from tests.media import talk, tiny_whisper_model
 
 

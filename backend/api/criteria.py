@@ -9,7 +9,7 @@ from flask_jwt_extended import jwt_required
 from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.errors import NotFound
-from backend.pipeline.context import CriterionText
+from backend.pipeline.criteria import CriterionText
 from backend.schemas.criteria import (
     CriteriaDetail,
     CriteriaList,

@@ -22,7 +22,7 @@ from backend.extensions import db
 from backend.jobs import runner
 from backend.jobs.cleanup import remove_expired_artifacts
 from backend.models import Job, JobStatus, utcnow
-from backend.pipeline.context import CancelToken
+from backend.pipeline.cancel import CancelToken
 from backend.services import jobs as job_service
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from flask import Flask
 
 from backend.extensions import db
 from backend.models import Job, JobStatus, utcnow
-from backend.pipeline.context import overall_progress
+from backend.pipeline.progress import overall_progress
 from backend.realtime import emitter
 from backend.services import jobs as job_service
 

@@ -18,16 +18,13 @@ from backend.config import Config
 from backend.extensions import db
 from backend.jobs.reporter import DbReporter
 from backend.models import Clip, Job, JobStatus, utcnow
-from backend.pipeline.context import (
-    CancelToken,
-    CriterionText,
-    JobCancelled,
-    JobContext,
-    JobOptions,
-    PipelineError,
-    Source,
-)
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.context import JobContext
+from backend.pipeline.criteria import CriterionText
+from backend.pipeline.errors import JobCancelled, PipelineError
+from backend.pipeline.options import JobOptions
 from backend.pipeline.result import PipelineResult
+from backend.pipeline.sources import Source
 from backend.realtime import emitter
 from backend.services import clips as clip_service
 from backend.services import jobs as job_service

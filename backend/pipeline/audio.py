@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from backend.pipeline import ffmpeg
-from backend.pipeline.context import AnalysisError, CancelToken
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.errors import AnalysisError
 
 SAMPLE_RATE = 16_000
 FRAME_SECONDS = 0.1

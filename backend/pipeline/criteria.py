@@ -11,10 +11,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.pipeline.context import CriterionText
-
 NAME_RE = re.compile(r"^[a-z0-9_]+$")
 HINTS_HEADING = re.compile(r"^##\s+ranker hints\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CriterionText:
+    """A criteria text exactly as a job uses it (builtin file or a user's revision)."""
+
+    name: str
+    title: str
+    content: str
+    source: str  # "builtin" | "user"
+    revision: int
+    sha256: str
 
 
 class CriteriaError(ValueError):

@@ -17,7 +17,8 @@ from typing import Any
 import openai
 
 from backend.config import Config
-from backend.pipeline.context import AnalysisError, CancelToken
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.errors import AnalysisError
 from backend.pipeline.grounding import Bounds, ClipCandidate
 from backend.pipeline.transcript import Segment, Transcript
 

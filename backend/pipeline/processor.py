@@ -24,8 +24,9 @@ import json
 from typing import Any
 
 from backend.config import Config
-from backend.pipeline.context import JobContext, PipelineError
-from backend.pipeline.ffmpeg import atomic_write_json
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import PipelineError
+from backend.pipeline.files import atomic_write_json
 from backend.pipeline.result import PipelineResult
 from backend.pipeline.stages import PipelineState, Stage, default_stages
 

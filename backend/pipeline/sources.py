@@ -10,6 +10,8 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from backend.config import Config
@@ -29,6 +31,16 @@ PATH_FORMS = ("shorts", "live", "embed", "v", "e")
 METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
 
 Resolver = Callable[[str], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the video comes from. `url` is already validated/canonical for youtube/url kinds."""
+
+    kind: str  # "youtube" | "url" | "file"
+    url: str | None = None
+    path: Path | None = None
+    captions_path: Path | None = None
 
 
 class SourceRejected(ValueError):

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backend.pipeline.context import CancelToken, TranscriptionError
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.errors import TranscriptionError
 from backend.pipeline.transcript import Segment, Transcript, Word
 
 _MODELS: dict[tuple[str, str, str], Any] = {}

@@ -14,7 +14,8 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadCancelled
 
-from backend.pipeline.context import DownloadError, JobCancelled, JobContext
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import DownloadError, JobCancelled
 
 BOT_CHECK_HINTS = (
     "sign in to confirm",

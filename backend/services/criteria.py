@@ -16,8 +16,13 @@ from sqlalchemy import delete, func, select
 from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models import CriteriaRevision
-from backend.pipeline.context import CriterionText
-from backend.pipeline.criteria import CriteriaError, load_builtin_criteria, parse_criterion_file, sha256_text
+from backend.pipeline.criteria import (
+    CriteriaError,
+    CriterionText,
+    load_builtin_criteria,
+    parse_criterion_file,
+    sha256_text,
+)
 
 
 @dataclass(frozen=True)

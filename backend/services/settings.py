@@ -9,7 +9,7 @@ from backend.config import Config
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models import UserSettings
-from backend.pipeline.context import JobOptions
+from backend.pipeline.options import JobOptions
 from backend.services import criteria as criteria_service
 
 DEFAULT_CRITERIA = ("viral_hooks", "emotional_peaks", "storytelling", "educational_value")

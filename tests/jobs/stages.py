@@ -8,7 +8,8 @@ from typing import Any
 
 from backend.config import Config
 from backend.pipeline import ffmpeg
-from backend.pipeline.context import AnalysisError, JobContext
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import AnalysisError
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.stages import PipelineState, Stage, default_stages
 

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 from backend.config import Config
 from backend.jobs.manager import JobManager
-from backend.pipeline.context import JobContext, PipelineError
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import PipelineError
 from backend.pipeline.result import PipelineResult
 from tests.jobs.helpers import FAST_OPTIONS, job, upload, wait_for, wait_status
 from tests.media import Talk

@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 
 from backend.config import REPO_ROOT, Config
-from backend.pipeline.context import CancelToken, JobContext, JobOptions, Source
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.context import JobContext
 from backend.pipeline.criteria import load_builtin_criteria
+from backend.pipeline.options import JobOptions
+from backend.pipeline.sources import Source
 from tests.media import Talk, talk
 
 TEST_OPTIONS = JobOptions(min_clip_duration=8.0, max_clip_duration=25.0, max_clips=3, min_score=0.0)

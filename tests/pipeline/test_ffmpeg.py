@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from backend.pipeline import ffmpeg
-from backend.pipeline.context import CancelToken, JobCancelled, RenderError
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.errors import JobCancelled, RenderError
 from tests.media import Talk
 
 

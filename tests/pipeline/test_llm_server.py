@@ -7,7 +7,7 @@ import time
 import pytest
 
 from backend.pipeline.captions import load_captions
-from backend.pipeline.context import AnalysisError
+from backend.pipeline.errors import AnalysisError
 from backend.pipeline.grounding import Bounds, ground
 from backend.pipeline.llm import LLMAnalyzer
 from backend.pipeline.processor import VideoProcessor

@@ -14,8 +14,10 @@ import pytest
 from backend.cli import process_command
 from backend.config import REPO_ROOT
 from backend.pipeline import whisper
-from backend.pipeline.context import DownloadError, JobCancelled, JobOptions, Source
+from backend.pipeline.errors import DownloadError, JobCancelled
+from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
+from backend.pipeline.sources import Source
 from backend.pipeline.stages import AnalyzeStage, DownloadStage, PipelineState, RenderStage, TranscribeStage
 from tests.media import Talk, serve_directory, tiny_whisper_model, video_page
 from tests.pipeline.checks import assert_valid_clips

@@ -8,9 +8,10 @@ from dataclasses import asdict
 from typing import Any
 
 from backend.pipeline.audio import compute_energy
-from backend.pipeline.context import AnalysisError, JobContext
+from backend.pipeline.context import JobContext
 from backend.pipeline.criteria import bodies_for, hints_for
-from backend.pipeline.ffmpeg import atomic_write_json
+from backend.pipeline.errors import AnalysisError
+from backend.pipeline.files import atomic_write_json
 from backend.pipeline.grounding import Bounds, ClipCandidate, ground
 from backend.pipeline.llm import LLMAnalyzer
 from backend.pipeline.ranker import RANKER_MODEL, LocalRanker

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from backend.pipeline.context import DownloadError, JobContext
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import DownloadError
 from backend.pipeline.ffmpeg import UnsupportedMedia, probe_media
 from backend.pipeline.sources import SourceRejected, normalize_source_url
 from backend.pipeline.stages.base import PipelineState, path_for_record, stored_path

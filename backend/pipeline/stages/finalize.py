@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from backend.pipeline.context import JobContext
-from backend.pipeline.ffmpeg import atomic_write_json
+from backend.pipeline.files import atomic_write_json
 from backend.pipeline.result import PipelineResult, SourceMetadata, TranscriptInfo
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.stages.transcribe import TRANSCRIPT_FILE

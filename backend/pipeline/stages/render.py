@@ -17,9 +17,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from backend.pipeline import ffmpeg
+from backend.pipeline import ffmpeg, files
 from backend.pipeline.captions import clip_cues, to_srt, to_vtt
-from backend.pipeline.context import JobContext, RenderError
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import RenderError
 from backend.pipeline.grounding import ClipCandidate
 from backend.pipeline.result import RenderedClip
 from backend.pipeline.stages.base import PipelineState
@@ -131,8 +132,8 @@ class RenderStage:
         finally:
             shutil.rmtree(candidates, ignore_errors=True)
         cues = clip_cues(state.transcript, clip.start, clip.end)
-        ffmpeg.atomic_write_text(base.with_suffix(".srt"), to_srt(cues))
-        ffmpeg.atomic_write_text(base.with_suffix(".vtt"), to_vtt(cues))
+        files.atomic_write_text(base.with_suffix(".srt"), to_srt(cues))
+        files.atomic_write_text(base.with_suffix(".vtt"), to_vtt(cues))
         # Without a filter graph the frame size is the source's; skip one ffprobe per clip.
         info = state.media if graph is None and state.media else ffmpeg.probe_media(video, cancel=ctx.cancel)
         return RenderedClip(
@@ -155,7 +156,7 @@ class RenderStage:
         graph: str | None,
         thumbnails_dir: Path | None = None,
     ) -> None:
-        tmp = ffmpeg.temp_path_for(out)
+        tmp = files.temp_path_for(out)
         if thumbnails_dir is not None:
             thumbnails_dir.mkdir(parents=True, exist_ok=True)
         args = encode_args(
@@ -194,13 +195,13 @@ def _write_best(jpegs: Iterable[bytes], out: Path) -> None:
     for jpeg in jpegs:
         luma, contrast = _frame_stats(jpeg)
         if luma >= MIN_LUMA and contrast >= MIN_CONTRAST:
-            ffmpeg.atomic_write_bytes(out, jpeg)
+            files.atomic_write_bytes(out, jpeg)
             return
         if best is None or contrast + luma / 10 > best[0]:
             best = (contrast + luma / 10, jpeg)
     if best is None:
         raise RenderError(f"No thumbnail frame could be extracted for {out.name}")
-    ffmpeg.atomic_write_bytes(out, best[1])
+    files.atomic_write_bytes(out, best[1])
 
 
 def _frame_jpeg(ctx: JobContext, video: Path, at: float) -> bytes:

@@ -10,8 +10,9 @@ from typing import Any
 
 from backend.pipeline import whisper
 from backend.pipeline.captions import CaptionError, load_captions
-from backend.pipeline.context import JobContext, TranscriptionError
-from backend.pipeline.ffmpeg import atomic_write_json
+from backend.pipeline.context import JobContext
+from backend.pipeline.errors import TranscriptionError
+from backend.pipeline.files import atomic_write_json
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.transcript import Transcript
 

@@ -18,16 +18,20 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from backend.config import Config
+from backend.pipeline import options as job_options
 from backend.pipeline.cancel import CancelToken
 from backend.pipeline.context import JobContext
-from backend.pipeline.criteria import load_builtin_criteria
+from backend.pipeline.criteria import CriterionText, load_builtin_criteria
 from backend.pipeline.errors import PipelineError
 from backend.pipeline.files import atomic_write_json
-from backend.pipeline.options import JobOptions
+from backend.pipeline.layout import CLIPS_JSON
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.result import PipelineResult, RenderedClip
 from backend.pipeline.sources import Source, SourceRejected, normalize_source_url
+from backend.pipeline.stages import LABELS
 
 EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 1, 2, 130
 CAPTION_SUFFIXES = (".vtt", ".srt", ".en.vtt", ".en.srt")
@@ -41,16 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m backend process", description="Cut clips from one video.")
     p.add_argument("source", help="YouTube URL, http(s) URL (host in ALLOWED_SOURCE_HOSTS) or a local file")
     p.add_argument("--out", default="out", help="output folder (default: ./out)")
-    p.add_argument("--max-clips", type=int)
-    p.add_argument("--criteria", help="comma-separated criteria names (default: all built-in)")
-    p.add_argument("--prompt", default="", help="free-text steering, e.g. 'moments about pricing'")
-    p.add_argument("--min-duration", type=float)
-    p.add_argument("--max-duration", type=float)
-    p.add_argument("--min-score", type=float)
-    p.add_argument("--language", default="auto")
-    p.add_argument("--whisper-model")
+    job_options.add_cli_flags(p)
     p.add_argument("--captions", help="captions file (SRT/VTT) for a local video")
-    p.add_argument("--no-source-captions", action="store_true", help="always transcribe with Whisper")
     p.add_argument("--force", action="store_true", help="ignore results of a previous run in --out")
     p.add_argument("--json", action="store_true", help="print clips.json to stdout")
     return p
@@ -76,7 +72,7 @@ def process_command(argv: list[str], config: Config | None = None) -> int:
         restore()
         _close(ctx.reporter)
     clips = clips_json(result, ctx.job_id)
-    atomic_write_json(ctx.job_dir / "clips.json", clips)
+    atomic_write_json(ctx.job_dir / CLIPS_JSON, clips)
     if args.json:
         sys.stdout.write(json.dumps(clips, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -85,42 +81,39 @@ def process_command(argv: list[str], config: Config | None = None) -> int:
 
 
 def build_context(args: argparse.Namespace, config: Config) -> JobContext:
-    out = Path(args.out)
-    criteria = _criteria(args.criteria, config)
-    options = JobOptions(
-        language=args.language,
-        whisper_model=args.whisper_model,
-        use_source_captions=not args.no_source_captions,
-        criteria=tuple(c.name for c in criteria),
-        prompt=args.prompt,
-        min_clip_duration=args.min_duration or config.default_min_clip_duration,
-        max_clip_duration=args.max_duration or config.default_max_clip_duration,
-        max_clips=args.max_clips or config.default_max_clips,
-        min_score=config.default_min_score if args.min_score is None else args.min_score,
-    )
-    if options.min_clip_duration > options.max_clip_duration:
-        raise UsageError("--min-duration must not exceed --max-duration")
+    try:
+        options = job_options.resolve(_default_options(config), job_options.cli_values(args))
+    except ValidationError as exc:
+        raise UsageError(_first_error(exc)) from None
     return JobContext(
         job_id=str(uuid.uuid4()),
-        job_dir=out,
+        job_dir=Path(args.out),
         source=_source(args.source, args.captions, config),
         options=options,
         config=config,
         reporter=make_reporter(sys.stderr),
-        criteria=criteria,
+        criteria=_criteria(options.criteria, config),
         force=args.force,
     )
 
 
-def _criteria(names: str | None, config: Config) -> list[Any]:
+def _default_options(config: Config) -> dict[str, Any]:
+    return job_options.server_defaults(config, (c.name for c in load_builtin_criteria(config.criteria_dir)))
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_context=False)[0]
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"--{where.replace('_', '-')}: {message}" if where else message
+
+
+def _criteria(names: tuple[str, ...], config: Config) -> list[CriterionText]:
     available = {c.name: c for c in load_builtin_criteria(config.criteria_dir)}
-    if not names:
-        return list(available.values())
-    wanted = [n.strip() for n in names.split(",") if n.strip()]
-    unknown = [n for n in wanted if n not in available]
+    unknown = [n for n in names if n not in available]
     if unknown:
         raise UsageError(f"Unknown criteria: {', '.join(unknown)} (available: {', '.join(available)})")
-    return [available[n] for n in wanted]
+    return [available[n] for n in names]
 
 
 def _source(value: str, captions: str | None, config: Config) -> Source:
@@ -183,14 +176,6 @@ def _cancel_on_sigint(cancel: CancelToken) -> Any:
 
 # --- reporters -------------------------------------------------------------------------------
 
-STAGE_LABELS = {
-    "downloading": "Download",
-    "transcribing": "Transcribe",
-    "analyzing": "Analyze",
-    "rendering": "Render",
-    "finalizing": "Finalize",
-}
-
 
 class PlainReporter:
     """One line per stage event and per 10 % of progress (for logs and pipes)."""
@@ -241,7 +226,7 @@ class RichReporter:
         self.bars.start()
 
     def stage_started(self, stage: str) -> None:
-        self.tasks[stage] = self.bars.add_task("", total=1.0, label=STAGE_LABELS.get(stage, stage))
+        self.tasks[stage] = self.bars.add_task("", total=1.0, label=LABELS.get(stage, stage))
 
     def progress(self, stage: str, fraction: float, message: str | None = None) -> None:
         if stage in self.tasks:

@@ -60,6 +60,7 @@ class Config:
     llm_chunk_tokens: int = 6000
 
     whisper_model: str = "base"
+    whisper_models: tuple[str, ...] = ()  # what users may pick; empty: only whisper_model
     whisper_device: str = "auto"
     whisper_compute_type: str = "default"  # "default": int8 on CPU, float16 on CUDA
 
@@ -99,6 +100,10 @@ class Config:
                     return "postgresql+psycopg2://" + self.database_url[len(prefix) :]
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'viral_clipper.db').resolve()}"
+
+    @property
+    def allowed_whisper_models(self) -> tuple[str, ...]:
+        return self.whisper_models or (self.whisper_model,)
 
     @property
     def jobs_dir(self) -> Path:

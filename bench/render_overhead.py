@@ -20,14 +20,11 @@ from backend.config import Config
 from backend.pipeline.context import JobContext
 from backend.pipeline.options import JobOptions
 from backend.pipeline.sources import Source
-from backend.pipeline.stages import (
-    AnalyzeStage,
-    DownloadStage,
-    PipelineState,
-    RenderStage,
-    TranscribeStage,
-)
-from backend.pipeline.stages.render import encode_args
+from backend.pipeline.stages.analyze import AnalyzeStage
+from backend.pipeline.stages.base import PipelineState
+from backend.pipeline.stages.download import DownloadStage
+from backend.pipeline.stages.render import RenderStage, encode_args
+from backend.pipeline.stages.transcribe import TranscribeStage
 from bench._media import looped_talk
 from tests.pipeline.conftest import RecordingReporter
 

@@ -10,6 +10,7 @@ from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.errors import NotFound
 from backend.pipeline.criteria import CriterionText
+from backend.pipeline.options import CRITERIA_NAME
 from backend.schemas.criteria import (
     CriteriaDetail,
     CriteriaList,
@@ -19,7 +20,6 @@ from backend.schemas.criteria import (
     RevisionList,
     RevisionOut,
 )
-from backend.schemas.settings import CRITERIA_NAME
 from backend.services import criteria as criteria_service
 
 bp = Blueprint("criteria", __name__, url_prefix="/api/v1/criteria")

@@ -10,6 +10,7 @@ from flask_jwt_extended import jwt_required
 from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.errors import ValidationFailed
+from backend.pipeline.options import given
 from backend.schemas.jobs import (
     CancelIn,
     JobCreateIn,
@@ -80,7 +81,7 @@ def create_job() -> ResponseReturnValue:
         job = job_service.create_from_upload(user_id, _upload(form), form.priority, options, cfg, _runner())
     else:
         body: JobCreateIn = request.context.json  # type: ignore[attr-defined]
-        options = body.options.model_dump(exclude_none=True) if body.options else {}
+        options = given(body.options)
         job = job_service.create_from_url(user_id, body.source_url, body.priority, options, cfg, _runner())
     return jsonify(job_service.serialize(job)), 201
 

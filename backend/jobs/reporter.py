@@ -16,7 +16,7 @@ from flask import Flask
 
 from backend.extensions import db
 from backend.models import Job, JobStatus, utcnow
-from backend.pipeline.progress import overall_progress
+from backend.pipeline.stages import Band, overall_progress
 from backend.realtime import emitter
 from backend.services import jobs as job_service
 
@@ -24,8 +24,10 @@ MIN_INTERVAL = 0.25  # at most ~4 progress updates per second per job
 
 
 class DbReporter:
-    def __init__(self, app: Flask, job_id: str, user_id: str, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, app: Flask, job_id: str, user_id: str, bands: dict[str, Band],
+                 clock: Callable[[], float] = time.monotonic):  # fmt: skip
         self.app = app
+        self.bands = bands
         self.job_id = job_id
         self.user_id = user_id
         self.clock = clock
@@ -43,13 +45,13 @@ class DbReporter:
     def stage_started(self, stage: str) -> None:
         with self._lock:
             self._stage = stage
-            self._progress = max(self._progress, overall_progress(stage, 0.0))
+            self._progress = max(self._progress, overall_progress(self.bands, stage, 0.0))
             self._write(stage, None, event=("stage_started", f"{stage.capitalize()} started"))
 
     def progress(self, stage: str, fraction: float, message: str | None = None) -> None:
         with self._lock:
             changed = stage != self._stage
-            value = max(self._progress, overall_progress(stage, fraction))
+            value = max(self._progress, overall_progress(self.bands, stage, fraction))
             if not changed and self.clock() - self._last_write < MIN_INTERVAL:
                 self._progress = value  # remembered; the next write carries it
                 return
@@ -58,7 +60,7 @@ class DbReporter:
 
     def stage_completed(self, stage: str, skipped: bool = False) -> None:
         with self._lock:
-            self._progress = max(self._progress, overall_progress(stage, 1.0))
+            self._progress = max(self._progress, overall_progress(self.bands, stage, 1.0))
             kind, text = ("stage_skipped", "done earlier, reused") if skipped else ("stage_completed", "done")
             self._write(stage, None, event=(kind, f"{stage.capitalize()} {text}"))
 

@@ -25,6 +25,7 @@ from backend.pipeline.errors import JobCancelled, PipelineError
 from backend.pipeline.options import JobOptions
 from backend.pipeline.result import PipelineResult
 from backend.pipeline.sources import Source
+from backend.pipeline.stages import bands_for, specs_for
 from backend.realtime import emitter
 from backend.services import clips as clip_service
 from backend.services import jobs as job_service
@@ -82,10 +83,9 @@ def source_of(job: Job, config: Config) -> Source:
 
 
 def options_of(job: Job) -> JobOptions:
-    known = set(JobOptions.__dataclass_fields__)
-    values = {k: v for k, v in (job.options or {}).items() if k in known}
-    values["criteria"] = tuple(values.get("criteria") or ())
-    return JobOptions(**values)
+    # Rows written by an older release may hold keys this one no longer knows.
+    known = set(JobOptions.model_fields)
+    return JobOptions.model_validate({k: v for k, v in (job.options or {}).items() if k in known})
 
 
 def criteria_of(job: Job) -> list[CriterionText]:
@@ -97,7 +97,7 @@ def criteria_of(job: Job) -> list[CriterionText]:
 def execute(app: Flask, config: Config, factory: ProcessorFactory, claimed: Claimed, token: CancelToken,
             force: bool) -> None:  # fmt: skip
     """Run the pipeline and record how it ended. Never raises: the row always ends final."""
-    reporter = DbReporter(app, claimed.job_id, claimed.user_id)
+    reporter = DbReporter(app, claimed.job_id, claimed.user_id, bands_for(specs_for(claimed.options)))
     ctx = JobContext(
         job_id=claimed.job_id, job_dir=storage.job_dir(config, claimed.job_id), source=claimed.source,
         options=claimed.options, config=config, reporter=reporter, criteria=claimed.criteria,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
 from backend.models.base import ID, UTCDateTime, new_id, utcnow
+from backend.pipeline.stages import STAGE_NAMES
 
 
 class JobStatus(enum.StrEnum):
@@ -20,12 +21,8 @@ class JobStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class JobStage(enum.StrEnum):
-    DOWNLOADING = "downloading"
-    TRANSCRIBING = "transcribing"
-    ANALYZING = "analyzing"
-    RENDERING = "rendering"
-    FINALIZING = "finalizing"
+# Derived from the stage registry: a new stage is one spec there, not an edit here.
+JobStage = enum.StrEnum("JobStage", [(name.upper(), name) for name in STAGE_NAMES])  # type: ignore[misc]
 
 
 class Job(db.Model):  # type: ignore[name-defined,misc]

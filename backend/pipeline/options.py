@@ -1,20 +1,161 @@
-"""The options a job runs with, fully resolved."""
+"""The one definition of a job option.
+
+`JobOptions` is the single source: the API's request schema (`JobOptionsIn`, every field
+optional), the settings response, the server defaults (`server_defaults`), the `process` CLI's
+flags (`add_cli_flags`) and, through the OpenAPI document, the dashboard's types and bounds are
+all derived from its fields. Adding an option is one field here (plus the code that uses it).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import argparse
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import model_validator as _model_validator
+
+CRITERIA_NAME = r"^[a-z0-9_]{1,64}$"
+LANGUAGE = r"^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$"
+# Used when the user has not picked criteria: the four that suit most talks.
+DEFAULT_CRITERIA = ("viral_hooks", "emotional_peaks", "storytelling", "educational_value")
+# Options whose default is a server setting: option name -> Config attribute.
+CONFIG_DEFAULTS = {
+    "whisper_model": "whisper_model",
+    "min_clip_duration": "default_min_clip_duration",
+    "max_clip_duration": "default_max_clip_duration",
+    "max_clips": "default_max_clips",
+    "min_score": "default_min_score",
+}
 
 
-@dataclass(frozen=True)
-class JobOptions:
+def _cli(flag: str, help_text: str = "") -> dict[str, Any]:
+    """Field metadata for the CLI: the flag's name when it differs from the option's."""
+    return {"cli": flag, "cli_help": help_text}
+
+
+class _OptionRules(BaseModel):
+    """Rules shared by the full options and the partial request model."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("criteria", check_fields=False)
+    @classmethod
+    def _criteria_names(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        for name in value:
+            if not re.match(CRITERIA_NAME, name):
+                raise ValueError(f"{name!r} is not a criteria name")
+        return tuple(dict.fromkeys(value))
+
+    @_model_validator(mode="after")
+    def _duration_bounds(self) -> Self:
+        low, high = getattr(self, "min_clip_duration", None), getattr(self, "max_clip_duration", None)
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_clip_duration must not exceed max_clip_duration")
+        return self
+
+
+class JobOptions(_OptionRules):
     """Fully resolved options (request > user settings > server config)."""
 
-    language: str = "auto"
-    whisper_model: str | None = None  # None: config.whisper_model
-    use_source_captions: bool = True
-    criteria: tuple[str, ...] = ()
-    prompt: str = ""
-    min_clip_duration: float = 20.0
-    max_clip_duration: float = 60.0
-    max_clips: int = 5
-    min_score: float = 0.0
+    model_config = ConfigDict(frozen=True)
+
+    language: str = Field("auto", max_length=12, pattern=LANGUAGE, description='"auto" or an ISO 639 code')
+    whisper_model: str | None = Field(
+        None, min_length=1, max_length=200, description="one of the server's WHISPER_MODELS"
+    )
+    use_source_captions: bool = Field(
+        True, description="use the source's own captions instead of transcribing",
+        json_schema_extra=_cli("--source-captions"),
+    )  # fmt: skip
+    criteria: tuple[str, ...] = Field(
+        (), max_length=20, description="criteria names", json_schema_extra=_cli("--criteria", "a,b,c")
+    )
+    prompt: str = Field("", max_length=2000, description="free-text steering, e.g. 'moments about pricing'")
+    min_clip_duration: float = Field(
+        20.0, ge=3, le=600, description="seconds", json_schema_extra=_cli("--min-duration")
+    )
+    max_clip_duration: float = Field(
+        60.0, ge=3, le=600, description="seconds", json_schema_extra=_cli("--max-duration")
+    )
+    max_clips: int = Field(5, ge=1, le=50)
+    min_score: float = Field(0.0, ge=0, le=1)
+
+
+def _optional(annotation: Any, info: Any) -> tuple[Any, Any]:
+    field = info._copy()  # same constraints and description, no default
+    field.default = None
+    return (annotation | None, field)
+
+
+if TYPE_CHECKING:
+    JobOptionsIn = JobOptions
+else:
+    # The request/settings body: the same fields, each optional (None = not given).
+    JobOptionsIn = create_model(
+        "JobOptionsIn",
+        __base__=_OptionRules,
+        __doc__="Every job option; all optional (defaults: the user's settings, then the server's).",
+        **{name: _optional(f.annotation, f) for name, f in JobOptions.model_fields.items()},
+    )
+
+
+def given(options: BaseModel | None) -> dict[str, Any]:
+    """The options a request actually set (unset ones fall through to settings and config)."""
+    return {} if options is None else options.model_dump(exclude_none=True)
+
+
+def server_defaults(config: Any, builtin_criteria: Iterable[str]) -> dict[str, Any]:
+    """The server's defaults for every option: the field defaults, overlaid by config settings.
+
+    The CLI and the server both resolve defaults here, so they can never disagree."""
+    values = {name: f.default for name, f in JobOptions.model_fields.items()}
+    values.update({name: getattr(config, attr) for name, attr in CONFIG_DEFAULTS.items()})
+    known = set(builtin_criteria)
+    values["criteria"] = [n for n in DEFAULT_CRITERIA if n in known] or sorted(known)[:4]
+    return values
+
+
+def resolve(*layers: Mapping[str, Any]) -> JobOptions:
+    """Later layers win; the result is validated as a whole (e.g. min <= max)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if v is not None})
+    return JobOptions.model_validate(merged)
+
+
+# --- the process CLI's flags ------------------------------------------------------------------
+
+
+def add_cli_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per option (defaults None: unset flags fall back to server_defaults)."""
+    for name, f in JobOptions.model_fields.items():
+        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+        flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
+        help_text = str(extra.get("cli_help") or f.description or "")
+        kind = _scalar(f.annotation)
+        if kind is bool:
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text)
+        elif kind is tuple:
+            parser.add_argument(flag, dest=name, type=_csv, help=help_text)
+        else:
+            parser.add_argument(flag, dest=name, type=kind, help=help_text)
+
+
+def cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in JobOptions.model_fields if getattr(args, name) is not None}
+
+
+def _scalar(annotation: Any) -> Any:
+    text = str(annotation)
+    for kind in (bool, int, float):
+        if annotation is kind:
+            return kind
+    return tuple if text.startswith("tuple") else str
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())

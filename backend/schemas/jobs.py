@@ -7,9 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, RootModel, field_validator
 from spectree import BaseFile
 
+from backend.models.job import JobStage
+from backend.pipeline.options import JobOptionsIn
 from backend.schemas.clips import ClipOut, no_control_chars
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
-from backend.schemas.settings import JobOptionsIn
 
 JobStatusName = Literal["pending", "queued", "processing", "completed", "failed", "cancelled"]
 
@@ -55,7 +56,7 @@ class JobOut(OutModel):
     video_duration: float | None
     thumbnail_url: str | None
     status: JobStatusName
-    stage: str | None
+    stage: JobStage | None
     progress: float
     priority: int
     options: dict[str, Any]

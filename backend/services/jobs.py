@@ -25,13 +25,14 @@ from backend.errors import (
 )
 from backend.extensions import db
 from backend.models import Clip, Job, JobEvent, JobStatus, new_id, utcnow
+from backend.pipeline import layout
 from backend.pipeline.captions import CaptionError, parse_vtt_or_srt
 from backend.pipeline.ffmpeg import UnsupportedMedia as NotMedia
 from backend.pipeline.ffmpeg import probe_media
+from backend.pipeline.options import JobOptionsIn, given
 from backend.pipeline.sources import SourceRejected, normalize_source_url, youtube_id
 from backend.realtime import emitter
 from backend.schemas.jobs import JobOut
-from backend.schemas.settings import JobOptionsIn
 from backend.services import clips as clip_service
 from backend.services import criteria as criteria_service
 from backend.services import settings as settings_service
@@ -153,8 +154,8 @@ def page(user_id: str, status: str | None, limit: int, offset: int) -> tuple[lis
 
 def transcript(user_id: str, job_id: str, config: Config) -> dict[str, Any]:
     get(user_id, job_id)
-    path = storage.job_dir(config, job_id) / storage.TRANSCRIPT_FILE
-    marker = storage.job_dir(config, job_id) / storage.STAGES_DIR / "transcribing.json"
+    folder = storage.job_dir(config, job_id)
+    path, marker = folder / layout.TRANSCRIPT_FILE, layout.stage_record(folder, "transcribing")
     if not (path.is_file() and marker.is_file()):
         raise Conflict("The transcript is not available yet: the job has not been transcribed.")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -175,7 +176,7 @@ def parse_options(raw: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValidationFailed("options must be a JSON object.", {"options": ["must be a JSON object"]})
     try:
-        return JobOptionsIn.model_validate(value).model_dump(exclude_none=True)
+        return given(JobOptionsIn.model_validate(value))
     except ValidationError as exc:
         fields = {
             f"options.{k}": v for k, v in fields_from_pydantic(exc.errors(include_context=False)).items()
@@ -224,11 +225,13 @@ def create_from_upload(
     job_id = new_id()
     folder = storage.job_dir(config, job_id)
     name = storage.safe_filename(upload.filename)
-    (folder / storage.UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
-    upload.path.replace(folder / storage.UPLOAD_DIR / name)
+    (folder / layout.UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
+    upload.path.replace(folder / layout.UPLOAD_DIR / name)
     if upload.captions is not None and captions_name:
-        (folder / "source" / captions_name).write_bytes(upload.captions)
-    job = _new_job(job_id, user_id, "upload", None, priority, options, config, resolved=asdict(resolved))
+        (folder / layout.SOURCE_DIR / captions_name).write_bytes(upload.captions)
+    job = _new_job(
+        job_id, user_id, "upload", None, priority, options, config, resolved=resolved.model_dump(mode="json")
+    )
     job.video_title = Path(name).stem
     job.storage_bytes = storage.disk_usage(folder)
     return _enqueue_new(job, runner)
@@ -256,7 +259,8 @@ def _captions_name(data: bytes | None) -> str | None:
         raise ValidationFailed(
             "The captions file is not valid SRT or WebVTT.", {"captions": ["no timed cues"]}
         )
-    return "captions.vtt" if text.lstrip().startswith("WEBVTT") else "captions.srt"
+    vtt, srt = layout.CAPTION_NAMES
+    return vtt if text.lstrip().startswith("WEBVTT") else srt
 
 
 def _new_job(
@@ -269,8 +273,7 @@ def _new_job(
     config: Config,
     resolved: dict[str, Any] | None = None,
 ) -> Job:
-    resolved = resolved or asdict(settings_service.resolve(user_id, options, config))
-    resolved["criteria"] = list(resolved["criteria"])
+    resolved = resolved or settings_service.resolve(user_id, options, config).model_dump(mode="json")
     texts = criteria_service.effective(user_id, config.criteria_dir)
     # The exact criteria texts are frozen now: a later edit never changes what this job used.
     snapshot = [asdict(texts[name]) for name in resolved["criteria"] if name in texts]

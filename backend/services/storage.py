@@ -1,15 +1,6 @@
 """Where a job's files live, and the only way the API turns a stored relative path into a file.
 
-Layout of one job (DATA_DIR/jobs/<job id>/)::
-
-    source/upload/<name>         an uploaded video (multipart create), kept under its safe name
-    source/captions.vtt|.srt     uploaded captions (or captions yt-dlp fetched with the video)
-    source/source.<ext>          a video downloaded by yt-dlp
-    transcript.json              {language, text, segments, source}
-    analysis.json                what the analysis chose and with which criteria texts
-    clips/clip_NN.mp4|.jpg|.srt|.vtt   rendered clips, thumbnails and captions
-    result.json                  the pipeline's result (asset paths relative to this folder)
-    .stages/<stage>.json         completion record of each finished stage (resume/retry)
+The folder layout of a job is `backend.pipeline.layout`.
 
 Uploads are first streamed to DATA_DIR/jobs/.incoming/ (same filesystem), then renamed into the
 job's folder, so a half-received upload never appears inside a job.
@@ -27,11 +18,9 @@ from typing import IO
 
 from backend.config import Config
 from backend.errors import NotFound
+from backend.pipeline import layout
 
 INCOMING = ".incoming"
-UPLOAD_DIR = "source/upload"
-STAGES_DIR = ".stages"
-TRANSCRIPT_FILE = "transcript.json"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -72,14 +61,14 @@ def resolve_in_job(config: Config, job_id: str, relative: str | None) -> Path:
 
 
 def uploaded_source(config: Config, job_id: str) -> Path | None:
-    folder = job_dir(config, job_id) / UPLOAD_DIR
+    folder = job_dir(config, job_id) / layout.UPLOAD_DIR
     files = sorted(folder.iterdir()) if folder.is_dir() else []
     return files[0] if files else None
 
 
 def uploaded_captions(config: Config, job_id: str) -> Path | None:
-    folder = job_dir(config, job_id) / "source"
-    for name in ("captions.vtt", "captions.srt"):
+    folder = job_dir(config, job_id) / layout.SOURCE_DIR
+    for name in layout.CAPTION_NAMES:
         if (folder / name).is_file():
             return folder / name
     return None
@@ -103,4 +92,4 @@ def remove_tree(path: Path) -> None:
 
 def drop_stage_records(config: Config, job_id: str) -> None:
     """Forget every finished stage, so the next run recomputes all of them (retry with force)."""
-    remove_tree(job_dir(config, job_id) / STAGES_DIR)
+    remove_tree(job_dir(config, job_id) / layout.STAGES_DIR)

@@ -3,22 +3,13 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from backend.pipeline.options import JobOptions
 from tests.conftest import bearer, login, register
 
 
 def test_defaults_cover_every_job_option(client: FlaskClient, auth_headers: dict[str, str]) -> None:
     body = client.get("/api/v1/settings", headers=auth_headers).get_json()
-    assert set(body) == {
-        "language",
-        "whisper_model",
-        "use_source_captions",
-        "criteria",
-        "prompt",
-        "min_clip_duration",
-        "max_clip_duration",
-        "max_clips",
-        "min_score",
-    }
+    assert set(body) == set(JobOptions.model_fields)
     assert body["language"] == "auto" and body["criteria"]
 
 

@@ -10,8 +10,10 @@ from backend.config import Config
 from backend.pipeline import ffmpeg
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import AnalysisError
+from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
-from backend.pipeline.stages import PipelineState, Stage, default_stages
+from backend.pipeline.stages import build_stages
+from backend.pipeline.stages.base import PipelineState, Stage
 
 # ffmpeg reading a 10-minute silent source in real time (-re): long-running until killed.
 SLOW_FFMPEG = [
@@ -68,7 +70,7 @@ def processor_with(stage_name: str, wrapper: type) -> Any:
     """A processor factory whose `stage_name` stage is wrapped."""
 
     def factory(config: Config) -> VideoProcessor:
-        stages = [wrapper(s) if s.name == stage_name else s for s in default_stages()]
+        stages = [wrapper(s) if s.name == stage_name else s for s in build_stages(JobOptions())]
         return VideoProcessor(config, stages=stages)
 
     return factory

@@ -18,7 +18,12 @@ from backend.pipeline.errors import DownloadError, JobCancelled
 from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.sources import Source
-from backend.pipeline.stages import AnalyzeStage, DownloadStage, PipelineState, RenderStage, TranscribeStage
+from backend.pipeline.stages import build_stages
+from backend.pipeline.stages.analyze import AnalyzeStage
+from backend.pipeline.stages.base import PipelineState
+from backend.pipeline.stages.download import DownloadStage
+from backend.pipeline.stages.render import RenderStage
+from backend.pipeline.stages.transcribe import TranscribeStage
 from tests.media import Talk, serve_directory, tiny_whisper_model, video_page
 from tests.pipeline.checks import assert_valid_clips
 from tests.pipeline.conftest import TEST_OPTIONS, MakeCtx
@@ -121,7 +126,7 @@ def test_download_limits(make_ctx: MakeCtx, pipeline_config, tmp_path: Path, tal
 def test_c_whisper_with_tiny_random_model(make_ctx: MakeCtx, talk_media: Talk) -> None:
     model = str(tiny_whisper_model())
     options = JobOptions(whisper_model=model, language="en", use_source_captions=False,
-                         min_clip_duration=1.0, max_clip_duration=25.0, max_clips=2)  # fmt: skip
+                         min_clip_duration=3.0, max_clip_duration=25.0, max_clips=2)  # fmt: skip
     ctx = make_ctx(source=Source(kind="file", path=talk_media.video), options=options)
     loads = whisper.LOAD_COUNT["loads"]
     try:
@@ -175,9 +180,7 @@ def test_cancel_during_render_stops_quickly(make_ctx: MakeCtx) -> None:
             threading.Timer(0.5, ctx.cancel.cancel).start()
             return "[0:v]scale=1920:1080,boxblur=10[v]"
 
-    from backend.pipeline.stages import default_stages
-
-    stages = [SlowRender() if isinstance(s, RenderStage) else s for s in default_stages()]
+    stages = [SlowRender() if isinstance(s, RenderStage) else s for s in build_stages(ctx.options)]
     with pytest.raises(JobCancelled):
         VideoProcessor(ctx.config, stages=stages).run(ctx)
     assert not list((ctx.job_dir / "clips").glob("*.mp4"))

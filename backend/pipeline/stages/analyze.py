@@ -13,12 +13,11 @@ from backend.pipeline.criteria import bodies_for, hints_for
 from backend.pipeline.errors import AnalysisError
 from backend.pipeline.files import atomic_write_json
 from backend.pipeline.grounding import Bounds, ClipCandidate, ground
+from backend.pipeline.layout import ANALYSIS_FILE
 from backend.pipeline.llm import LLMAnalyzer
 from backend.pipeline.ranker import RANKER_MODEL, LocalRanker
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.transcript import Transcript
-
-ANALYSIS_FILE = "analysis.json"
 
 
 def bounds_of(ctx: JobContext) -> Bounds:

@@ -9,11 +9,10 @@ from typing import Any
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import DownloadError
 from backend.pipeline.ffmpeg import UnsupportedMedia, probe_media
+from backend.pipeline.layout import SOURCE_DIR
 from backend.pipeline.sources import SourceRejected, normalize_source_url
 from backend.pipeline.stages.base import PipelineState, path_for_record, stored_path
 from backend.pipeline.ytdlp import YtdlpDownloader
-
-SOURCE_DIR = "source"
 
 
 class DownloadStage:

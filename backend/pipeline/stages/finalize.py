@@ -7,11 +7,9 @@ from typing import Any
 
 from backend.pipeline.context import JobContext
 from backend.pipeline.files import atomic_write_json
+from backend.pipeline.layout import RESULT_FILE, TRANSCRIPT_FILE
 from backend.pipeline.result import PipelineResult, SourceMetadata, TranscriptInfo
 from backend.pipeline.stages.base import PipelineState
-from backend.pipeline.stages.transcribe import TRANSCRIPT_FILE
-
-RESULT_FILE = "result.json"
 
 
 class FinalizeStage:

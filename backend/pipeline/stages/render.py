@@ -22,10 +22,10 @@ from backend.pipeline.captions import clip_cues, to_srt, to_vtt
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import RenderError
 from backend.pipeline.grounding import ClipCandidate
+from backend.pipeline.layout import CLIPS_DIR
 from backend.pipeline.result import RenderedClip
 from backend.pipeline.stages.base import PipelineState
 
-CLIPS_DIR = "clips"
 THUMB_FRACTIONS = (0.3, 0.5, 0.7, 0.15, 0.85)
 THUMB_CANDIDATES = 5
 MIN_LUMA, MIN_CONTRAST = 16.0, 6.0

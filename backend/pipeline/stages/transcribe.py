@@ -13,10 +13,9 @@ from backend.pipeline.captions import CaptionError, load_captions
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import TranscriptionError
 from backend.pipeline.files import atomic_write_json
+from backend.pipeline.layout import TRANSCRIPT_FILE
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.transcript import Transcript
-
-TRANSCRIPT_FILE = "transcript.json"
 
 
 class TranscribeStage:

@@ -1,0 +1,40 @@
+"""The stage registry: the enum, the bands, the labels and each job's stage list derive from it."""
+
+from __future__ import annotations
+
+from backend.models.job import JobStage
+from backend.pipeline.options import JobOptions
+from backend.pipeline.stages import LABELS, STAGE_NAMES, STAGES, StageSpec, bands_for, build_stages, specs_for
+from backend.schemas.jobs import JobOut
+
+
+def test_default_bands_are_the_contracts() -> None:
+    assert bands_for(list(STAGES)) == {
+        "downloading": (0.0, 20.0),
+        "transcribing": (20.0, 60.0),
+        "analyzing": (60.0, 80.0),
+        "rendering": (80.0, 100.0),
+        "finalizing": (100.0, 100.0),
+    }
+
+
+def test_enum_labels_and_api_type_derive_from_the_registry() -> None:
+    assert [stage.value for stage in JobStage] == list(STAGE_NAMES)
+    assert set(LABELS) == set(STAGE_NAMES)
+    schema = JobOut.model_json_schema()
+    assert schema["$defs"]["JobStage"]["enum"] == list(STAGE_NAMES)
+
+
+def test_an_optional_stage_attaches_per_job_and_rescales_the_bands() -> None:
+    extra = StageSpec(
+        "uploading", "Upload", 25, "backend.pipeline.stages.finalize:FinalizeStage",
+        applies=lambda options: options.max_clips > 3,
+    )  # fmt: skip
+    registry = (*STAGES, extra)
+    few, many = JobOptions(max_clips=2), JobOptions(max_clips=5)
+    assert [s.name for s in specs_for(few, registry)] == list(STAGE_NAMES)
+    assert [s.name for s in specs_for(many, registry)] == [*STAGE_NAMES, "uploading"]
+    bands = bands_for(specs_for(many, registry))
+    assert bands["downloading"] == (0.0, 16.0) and bands["uploading"] == (80.0, 100.0)
+    stages = build_stages(many, registry)
+    assert [s.name for s in stages][-1] == "finalizing"  # the factory built the named class

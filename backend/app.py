@@ -13,11 +13,11 @@ from backend.api.spec import check_request_body, spec
 from backend.config import REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
-from backend.jobs import init_jobs
 from backend.logs import configure_logging
 from backend.realtime import handlers as socket_handlers  # noqa: F401  (registers the handlers)
 from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
+from backend.worker import init_worker
 
 BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp)
 
@@ -36,7 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(lambda: check_request_body(request))
     spec.register(app)
-    init_jobs(app, config)
+    init_worker(app, config)
     return app
 
 

@@ -32,6 +32,7 @@ from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.result import PipelineResult, RenderedClip
 from backend.pipeline.sources import Source, SourceRejected, normalize_source_url
 from backend.pipeline.stages import LABELS
+from backend.schemas.clips import clip_payload
 
 EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 1, 2, 130
 CAPTION_SUFFIXES = (".vtt", ".srt", ".en.vtt", ".en.srt")
@@ -140,20 +141,15 @@ def _sibling_captions(video: Path) -> Path | None:
 
 def clips_json(result: PipelineResult, job_id: str) -> list[dict[str, Any]]:
     """`Clip` objects (CONTRACTS §4) with asset paths relative to --out."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC)
     return [_clip(c, job_id, now) for c in result.clips]
 
 
-def _clip(c: RenderedClip, job_id: str, now: str) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()), "job_id": job_id, "title": c.title, "description": c.description,
-        "start_time": c.start_time, "end_time": c.end_time, "duration": c.duration, "score": c.score,
-        "reasoning": c.reasoning, "key_quote": c.key_quote, "criteria_matched": c.criteria_matched,
-        "tags": c.tags, "transcript_segment": c.transcript_segment,
-        "assets": {"video_url": c.video_path, "thumbnail_url": c.thumbnail_path,
-                   "captions_vtt_url": c.vtt_path, "captions_srt_url": c.srt_path},
-        "width": c.width, "height": c.height, "file_size": c.file_size, "created_at": now,
-    }  # fmt: skip
+def _clip(c: RenderedClip, job_id: str, now: datetime) -> dict[str, Any]:
+    fields = {**c.row_fields(), "id": str(uuid.uuid4()), "job_id": job_id, "created_at": now}
+    assets = {"video_url": c.video_path, "thumbnail_url": c.thumbnail_path,
+              "captions_vtt_url": c.vtt_path, "captions_srt_url": c.srt_path}  # fmt: skip
+    return clip_payload(fields, assets)
 
 
 def _fail(message: str, code: int) -> int:

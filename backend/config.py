@@ -77,6 +77,7 @@ class Config:
     job_workers: int = 2
     max_active_jobs_per_user: int = 5
     max_upload_bytes: int = 4 * GIB
+    max_storage_bytes_per_user: int = 0  # 0: unlimited
     artifact_ttl_hours: float = 72.0
     cleanup_interval_seconds: float = 600.0  # how often the TTL clean-up of artifacts runs
     cancel_wait_seconds: float = 3.0  # how long a cancel/delete request waits for the worker to stop

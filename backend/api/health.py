@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
@@ -15,10 +13,7 @@ bp = Blueprint("health", __name__)
 
 
 def _queue() -> dict[str, int]:
-    manager = current_app.extensions.get("job_manager")
-    if manager is not None:
-        return dict(manager.stats())
-    return asdict(health_service.queue_counts_from_db(config().job_workers))
+    return dict(current_app.extensions["job_manager"].stats())
 
 
 @bp.get("/health")

@@ -24,8 +24,9 @@ from backend.schemas.jobs import (
     RetryIn,
     TranscriptOut,
 )
+from backend.services import job_views, storage
 from backend.services import jobs as job_service
-from backend.services import storage
+from backend.services.lifecycle import JobLifecycle
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs")
 
@@ -51,8 +52,8 @@ class UploadRequest(Request):
             path.unlink(missing_ok=True)
 
 
-def _runner() -> job_service.Runner:
-    return cast(job_service.Runner, current_app.extensions["job_manager"])
+def _lifecycle() -> JobLifecycle:
+    return cast(JobLifecycle, current_app.extensions["job_lifecycle"])
 
 
 def _upload(form: JobUploadForm) -> job_service.Upload:
@@ -75,15 +76,15 @@ def _upload(form: JobUploadForm) -> job_service.Upload:
 )  # fmt: skip
 def create_job() -> ResponseReturnValue:
     form: JobUploadForm | None = request.context.form  # type: ignore[attr-defined]
-    user_id, cfg = current_user_id(), config()
+    user_id = current_user_id()
     if form is not None:
         options = job_service.parse_options(form.options)
-        job = job_service.create_from_upload(user_id, _upload(form), form.priority, options, cfg, _runner())
+        job = job_service.create_from_upload(user_id, _upload(form), form.priority, options, _lifecycle())
     else:
         body: JobCreateIn = request.context.json  # type: ignore[attr-defined]
         options = given(body.options)
-        job = job_service.create_from_url(user_id, body.source_url, body.priority, options, cfg, _runner())
-    return jsonify(job_service.serialize(job)), 201
+        job = job_service.create_from_url(user_id, body.source_url, body.priority, options, _lifecycle())
+    return jsonify(job_views.serialize(job)), 201
 
 
 @bp.get("")
@@ -94,23 +95,21 @@ def create_job() -> ResponseReturnValue:
 def list_jobs() -> ResponseReturnValue:
     query: JobListQuery = request.context.query  # type: ignore[attr-defined]
     jobs, total = job_service.page(current_user_id(), query.status, query.limit, query.offset)
-    return jsonify(
-        items=job_service.serialize_page(jobs), total=total, limit=query.limit, offset=query.offset
-    )
+    return jsonify(items=job_views.serialize_page(jobs), total=total, limit=query.limit, offset=query.offset)
 
 
 @bp.get("/<job_id>")
 @jwt_required()
 @spec.validate(resp=responses({"HTTP_200": JobDetail}, 401, 404), tags=["jobs"], security=AUTH)
 def get_job(job_id: str) -> ResponseReturnValue:
-    return jsonify(job_service.serialize_detail(job_service.get(current_user_id(), job_id)))
+    return jsonify(job_views.serialize_detail(job_service.get(current_user_id(), job_id)))
 
 
 @bp.delete("/<job_id>")
 @jwt_required()
 @spec.validate(resp=responses({"HTTP_204": None}, 401, 403, 404), tags=["jobs"], security=AUTH)
 def delete_job(job_id: str) -> ResponseReturnValue:
-    job_service.delete(current_user_id(), job_id, config(), _runner())
+    job_service.delete(current_user_id(), job_id, _lifecycle())
     return no_content()
 
 
@@ -120,8 +119,8 @@ def delete_job(job_id: str) -> ResponseReturnValue:
                tags=["jobs"], security=AUTH)  # fmt: skip
 def cancel_job(job_id: str) -> ResponseReturnValue:
     body: CancelIn | None = request.context.json  # type: ignore[attr-defined]
-    job = job_service.cancel(current_user_id(), job_id, body.reason if body else None, config(), _runner())
-    return jsonify(job_service.serialize(job))
+    job = job_service.cancel(current_user_id(), job_id, body.reason if body else None, _lifecycle())
+    return jsonify(job_views.serialize(job))
 
 
 @bp.post("/<job_id>/retry")
@@ -130,8 +129,8 @@ def cancel_job(job_id: str) -> ResponseReturnValue:
                tags=["jobs"], security=AUTH)  # fmt: skip
 def retry_job(job_id: str) -> ResponseReturnValue:
     body: RetryIn | None = request.context.json  # type: ignore[attr-defined]
-    job = job_service.retry(current_user_id(), job_id, bool(body and body.force), config(), _runner())
-    return jsonify(job_service.serialize(job))
+    job = job_service.retry(current_user_id(), job_id, bool(body and body.force), _lifecycle())
+    return jsonify(job_views.serialize(job))
 
 
 @bp.get("/<job_id>/events")

@@ -13,6 +13,7 @@ from spectree.models import SecuritySchemeData
 
 from backend import __version__
 from backend.errors import UnsupportedMedia, ValidationFailed, fields_from_pydantic
+from backend.realtime.events import SocketEvents
 from backend.schemas.common import ErrorEnvelope
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -53,6 +54,10 @@ spec = SpecTree(
         ),
     ],
 )
+
+# The Socket.IO events are no route, but their payloads belong in the same document, so the
+# dashboard's socket types are generated like its REST types.
+spec._add_model(SocketEvents, mode="serialization")
 
 # Either scheme authenticates (alternatives, not both at once).
 AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]

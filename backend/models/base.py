@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, TypeDecorator
+from sqlalchemy import DateTime, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 
@@ -36,4 +35,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 ID = String(36)
-JSONType: Any = JSON

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# RenderedClip field -> the clips row / Clip schema field, where the names differ.
+ROW_NAMES = {"index": "rank", "srt_path": "captions_srt_path", "vtt_path": "captions_vtt_path"}
+
 
 @dataclass(frozen=True)
 class RenderedClip:
@@ -32,6 +35,12 @@ class RenderedClip:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def row_fields(self) -> dict[str, Any]:
+        """The clip under the names of the `clips` row and the `Clip` schema (the one mapping)."""
+        data = {ROW_NAMES.get(name, name): value for name, value in asdict(self).items()}
+        data["title"] = self.title[:200]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RenderedClip:

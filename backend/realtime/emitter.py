@@ -1,28 +1,50 @@
-"""The one place that sends Socket.IO events. Callers emit only after the commit they describe."""
+"""The one place that sends Socket.IO events. Callers emit only after the commit they describe.
+
+`Emitter` is what the job lifecycle is given (injected like the worker), so tests and other
+processes can provide their own; `SocketEmitter` sends through Flask-SocketIO to user rooms.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Protocol
+
+from pydantic import BaseModel
 
 from backend.extensions import socketio
+from backend.realtime.events import EVENT_NAMES, SocketEvents
 
 log = logging.getLogger(__name__)
+
+
+class Emitter(Protocol):
+    def emit(self, user_id: str, event: str, payload: BaseModel) -> None: ...
 
 
 def room_of(user_id: str) -> str:
     return f"user:{user_id}"
 
 
-def emit_to_user(user_id: str, event: str, payload: dict[str, Any]) -> None:
-    """Send to every socket of one user (and nobody else). Never raises: a lost event is
-    recovered by the client's GET /api/v1/jobs, a crashed worker would not be."""
-    if socketio.server is None:
-        return
-    try:
-        socketio.emit(event, payload, to=room_of(user_id), namespace="/")
-    except Exception:
-        log.exception("socket emit %s failed", event)
+class SocketEmitter:
+    def emit(self, user_id: str, event: str, payload: BaseModel) -> None:
+        """Send to every socket of one user (and nobody else). Never raises: a lost event is
+        recovered by the client's GET /api/v1/jobs, a crashed worker would not be."""
+        check_payload(event, payload)
+        if socketio.server is None:
+            return
+        try:
+            socketio.emit(event, payload.model_dump(mode="json"), to=room_of(user_id), namespace="/")
+        except Exception:
+            log.exception("socket emit %s failed", event)
+
+
+def check_payload(event: str, payload: BaseModel) -> None:
+    """A wrong event name or payload type is a bug: fail loudly where it is made."""
+    if event not in EVENT_NAMES:
+        raise ValueError(f"unknown socket event {event!r}")
+    expected = SocketEvents.model_fields[event].annotation
+    if not isinstance(payload, expected):  # type: ignore[arg-type]
+        raise TypeError(f"{event} carries {expected}, not {type(payload).__name__}")
 
 
 def disconnect_user(user_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field, field_validator
 
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
@@ -42,6 +44,13 @@ class ClipOut(OutModel):
     height: int | None
     file_size: int | None
     created_at: UTCTime
+
+
+def clip_payload(fields: dict[str, Any], asset_urls: dict[str, str]) -> dict[str, Any]:
+    """The one `Clip` shape, for the API (row fields, asset URLs) and the CLI's clips.json
+    (a rendered clip's fields, asset paths relative to --out); other keys are dropped."""
+    known = {name: value for name, value in fields.items() if name in ClipOut.model_fields}
+    return ClipOut.model_validate({**known, "assets": asset_urls}).model_dump(mode="json")
 
 
 class ClipList(PageMeta):

@@ -12,7 +12,7 @@ from backend.config import Config
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import Clip, Job
-from backend.schemas.clips import ClipOut
+from backend.schemas.clips import ClipOut, clip_payload
 from backend.services import storage
 from backend.services.ownership import get_owned
 
@@ -43,8 +43,8 @@ def assets(clip_id: str) -> dict[str, str]:
 
 
 def serialize(clip: Clip) -> dict[str, Any]:
-    data = {name: getattr(clip, name) for name in ClipOut.model_fields if name != "assets"}
-    return ClipOut.model_validate({**data, "assets": assets(clip.id)}).model_dump(mode="json")
+    return clip_payload({name: getattr(clip, name) for name in ClipOut.model_fields if hasattr(clip, name)},
+                        assets(clip.id))  # fmt: skip
 
 
 def ordered() -> Any:

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 import time
-from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from backend.extensions import db
-from backend.models import Job, JobStatus
+from backend.pipeline import ffmpeg
+from backend.pipeline.errors import PipelineError
 
 _FFMPEG_TTL = 30.0
 _cache_lock = threading.Lock()
 _ffmpeg_cache: tuple[float, str | None] = (0.0, None)
-
-
-@dataclass(frozen=True)
-class QueueCounts:
-    queued: int
-    running: int
-    workers: int
 
 
 def database_ok() -> bool:
@@ -49,19 +41,8 @@ def ffmpeg_version() -> str | None:
 
 def _probe_ffmpeg() -> str | None:
     try:
-        out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
+        out = ffmpeg.run(["ffmpeg", "-version"], timeout=10).decode("utf-8", "replace")
+    except (OSError, PipelineError):
         return None
-    match = re.search(r"ffmpeg version (\S+)", out.stdout)
+    match = re.search(r"ffmpeg version (\S+)", out)
     return match.group(1) if match else "unknown"
-
-
-def queue_counts_from_db(workers: int) -> QueueCounts:
-    rows = dict(
-        db.session.execute(
-            select(Job.status, func.count())
-            .where(Job.status.in_([JobStatus.QUEUED.value, JobStatus.PROCESSING.value]))
-            .group_by(Job.status)
-        ).all()
-    )
-    return QueueCounts(rows.get(JobStatus.QUEUED.value, 0), rows.get(JobStatus.PROCESSING.value, 0), workers)

@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -84,6 +85,15 @@ def disk_usage(path: Path) -> int:
             except OSError:
                 continue  # a temp file renamed or removed while we walked
     return total
+
+
+def job_folders(config: Config, older_than: datetime) -> dict[str, Path]:
+    """Job folders (by id) last changed before `older_than`."""
+    if not config.jobs_dir.is_dir():
+        return {}
+    limit = older_than.timestamp()
+    return {p.name: p for p in config.jobs_dir.iterdir()
+            if is_id(p.name) and p.is_dir() and p.stat().st_mtime < limit}  # fmt: skip
 
 
 def remove_tree(path: Path) -> None:

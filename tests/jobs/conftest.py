@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backend.jobs.manager import JobManager
+from backend.worker.manager import JobManager
 from tests.conftest import bearer, login, register
 from tests.media import Talk, talk
 

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backend.jobs.manager import JobManager
+from backend.worker.manager import JobManager
 from tests.jobs.helpers import FAST_OPTIONS, children, job, upload, wait_for
 from tests.jobs.stages import Stalled, processor_with
 from tests.media import Talk, talk, video_page
@@ -102,3 +102,50 @@ def test_cancel_during_stage(
     clips_dir = Path(manager.config.jobs_dir) / job_id / "clips"
     assert not any(clips_dir.glob("*.mp4")) if clips_dir.exists() else True
     shutil.rmtree(Path(manager.config.jobs_dir) / job_id, ignore_errors=True)
+
+
+def test_delete_during_download_leaves_no_file_behind(
+    client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, slow_site: str
+) -> None:
+    body = {"source_url": f"http://{slow_site}/index.html", "options": FAST_OPTIONS}
+    job_id = client.post("/api/v1/jobs", json=body, headers=auth_headers).get_json()["id"]
+    folder = Path(manager.config.jobs_dir) / job_id
+    wait_for(lambda: any(folder.rglob("*.part")), timeout=30)
+    assert client.delete(f"/api/v1/jobs/{job_id}", headers=auth_headers).status_code == 204
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=auth_headers).status_code == 404
+    wait_for(lambda: not folder.exists() and not children(), timeout=10)
+
+
+class _Stubborn:
+    """A stage that ignores a cancel for a while and keeps writing (a worker that outlives the
+    delete's wait): what it writes after the delete must still be removed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def run(self, ctx: Any, state: Any) -> dict[str, Any]:
+        part = ctx.job_dir / "source" / "late.part"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        while not ctx.cancel.cancelled:
+            time.sleep(0.05)
+        time.sleep(0.6)  # past the delete's wait
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(b"written after the delete returned")
+        ctx.cancel.raise_if_cancelled()
+        return {}
+
+    def restore(self, ctx: Any, state: Any, record: dict[str, Any]) -> bool:
+        return False
+
+
+def test_delete_of_a_worker_that_outlives_the_wait_removes_its_late_files(
+    client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk
+) -> None:
+    manager.factory = processor_with("transcribing", _Stubborn)
+    manager.lifecycle.config = manager.config.with_overrides(cancel_wait_seconds=0.1)
+    job_id = upload(client, auth_headers, media).get_json()["id"]
+    wait_for(lambda: job(client, auth_headers, job_id)["stage"] == "transcribing", timeout=30)
+    assert client.delete(f"/api/v1/jobs/{job_id}", headers=auth_headers).status_code == 204
+    folder = Path(manager.config.jobs_dir) / job_id
+    time.sleep(1.0)
+    wait_for(lambda: not folder.exists(), timeout=5)

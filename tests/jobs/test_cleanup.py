@@ -9,7 +9,6 @@ from flask.testing import FlaskClient
 
 from backend.api.common import CONFIG_KEY
 from backend.extensions import db
-from backend.jobs.cleanup import remove_expired_artifacts
 from backend.models import Job, JobEvent, utcnow
 from backend.services import storage
 from tests.conftest import register
@@ -28,6 +27,11 @@ def _job(app: Flask, user_id: str, status: str, hours_ago: float) -> str:
         return job.id
 
 
+def remove_expired_artifacts(app: Flask, ttl: timedelta) -> list[str]:
+    with app.app_context():
+        return list(app.extensions["job_lifecycle"].expire(ttl))
+
+
 def test_only_expired_failed_or_cancelled_jobs_lose_their_files(app: Flask, client: FlaskClient) -> None:
     user_id = register(client)["id"]
     old_failed = _job(app, user_id, "failed", 100)
@@ -36,7 +40,7 @@ def test_only_expired_failed_or_cancelled_jobs_lose_their_files(app: Flask, clie
     old_completed = _job(app, user_id, "completed", 500)
     config = app.extensions[CONFIG_KEY]
 
-    removed = remove_expired_artifacts(app, config, timedelta(hours=72))
+    removed = remove_expired_artifacts(app, timedelta(hours=72))
 
     assert sorted(removed) == sorted([old_failed, old_cancelled])
     for job_id in (old_failed, old_cancelled):
@@ -48,4 +52,22 @@ def test_only_expired_failed_or_cancelled_jobs_lose_their_files(app: Flask, clie
         assert db.session.get(Job, recent_failed).storage_bytes == 3
         types = [e.type for e in db.session.query(JobEvent).filter_by(job_id=old_failed)]
         assert "artifacts_removed" in types
-    assert remove_expired_artifacts(app, config, timedelta(hours=72)) == []  # nothing left to do
+    assert remove_expired_artifacts(app, timedelta(hours=72)) == []  # nothing left to do
+
+
+def test_a_job_folder_without_a_row_is_removed(app: Flask, client: FlaskClient) -> None:
+    """A delete that could not wait for its worker leaves the folder to the clean-up."""
+    import os
+    import uuid
+
+    config = app.extensions[CONFIG_KEY]
+    orphan = storage.job_dir(config, str(uuid.uuid4()))
+    (orphan / "source").mkdir(parents=True)
+    (orphan / "source" / "source.mp4.part").write_bytes(b"half")
+    old = (utcnow() - timedelta(hours=100)).timestamp()
+    os.utime(orphan, (old, old))
+    kept = _job(app, register(client)["id"], "failed", 1)
+    os.utime(storage.job_dir(config, kept), (old, old))
+    remove_expired_artifacts(app, timedelta(hours=72))
+    assert not orphan.exists()
+    assert storage.job_dir(config, kept).exists()

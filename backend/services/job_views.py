@@ -1,0 +1,62 @@
+"""The `Job` serializer, shared by REST and Socket.IO (one shape, built in one place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from backend.models import Clip, Job, JobStatus
+from backend.schemas.jobs import JobDetail, JobOut
+from backend.services import clips as clip_service
+
+
+def queue_positions() -> dict[str, int]:
+    """1-based position of every queued job in the shared queue (higher priority, then FIFO)."""
+    ids = db.session.scalars(
+        select(Job.id)
+        .where(Job.status == JobStatus.QUEUED.value)
+        .order_by(Job.priority.desc(), Job.queued_at.asc(), Job.created_at.asc(), Job.id.asc())
+    )
+    return {job_id: index for index, job_id in enumerate(ids, 1)}
+
+
+def clip_counts(job_ids: list[str]) -> dict[str, int]:
+    if not job_ids:
+        return {}
+    rows = db.session.execute(
+        select(Clip.job_id, func.count()).where(Clip.job_id.in_(job_ids)).group_by(Clip.job_id)
+    )
+    return {job_id: int(count) for job_id, count in rows}
+
+
+def job_out(job: Job, *, clip_count: int | None = None, position: int | None = None) -> JobOut:
+    data = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
+    data["clip_count"] = clip_counts([job.id]).get(job.id, 0) if clip_count is None else clip_count
+    if job.status == JobStatus.QUEUED.value:
+        data["queue_position"] = position if position is not None else queue_positions().get(job.id)
+    return JobOut.model_validate(data)
+
+
+def detail_out(job: Job) -> JobDetail:
+    clips = clip_service.of_job(job.id)
+    base = job_out(job, clip_count=len(clips)).model_dump()
+    return JobDetail.model_validate({**base, "clips": [clip_service.serialize(c) for c in clips]})
+
+
+def serialize(job: Job) -> dict[str, Any]:
+    return job_out(job).model_dump(mode="json")
+
+
+def serialize_detail(job: Job) -> dict[str, Any]:
+    return detail_out(job).model_dump(mode="json")
+
+
+def serialize_page(jobs: list[Job]) -> list[dict[str, Any]]:
+    counts = clip_counts([job.id for job in jobs])
+    positions = queue_positions() if any(j.status == JobStatus.QUEUED.value for j in jobs) else {}
+    return [
+        job_out(j, clip_count=counts.get(j.id, 0), position=positions.get(j.id)).model_dump(mode="json")
+        for j in jobs
+    ]

@@ -1,0 +1,115 @@
+"""One run of one job: claim the row, run the pipeline with no DB session held, record the end.
+
+Each step is its own short app context; the transitions themselves are the lifecycle's. The long
+pipeline call in between only sees plain data (the JobContext) and reports through the DbReporter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask
+
+from backend.config import Config
+from backend.models import Job
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.context import JobContext
+from backend.pipeline.criteria import CriterionText
+from backend.pipeline.errors import JobCancelled, PipelineError
+from backend.pipeline.options import JobOptions
+from backend.pipeline.result import PipelineResult
+from backend.pipeline.sources import Source
+from backend.pipeline.stages import bands_for, specs_for
+from backend.services import storage
+from backend.services.lifecycle import JobLifecycle
+from backend.worker.reporter import DbReporter
+
+log = logging.getLogger(__name__)
+
+
+class Processor(Protocol):
+    def run(self, ctx: JobContext) -> PipelineResult: ...
+
+
+ProcessorFactory = Callable[[Config], Processor]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    job_id: str
+    user_id: str
+    source: Source
+    options: JobOptions
+    criteria: list[CriterionText]
+    attempt: int
+
+
+def claim(app: Flask, lifecycle: JobLifecycle, job_id: str) -> Claimed | None:
+    with app.app_context():
+        job = lifecycle.claim(job_id)
+        if job is None:
+            return None
+        return Claimed(job.id, job.user_id, source_of(job, lifecycle.config), options_of(job),
+                       criteria_of(job), job.attempt)  # fmt: skip
+
+
+def source_of(job: Job, config: Config) -> Source:
+    if job.source_type == "upload":
+        return Source("file", path=storage.uploaded_source(config, job.id),
+                      captions_path=storage.uploaded_captions(config, job.id))  # fmt: skip
+    return Source(job.source_type, url=job.source_url)
+
+
+def options_of(job: Job) -> JobOptions:
+    # Rows written by an older release may hold keys this one no longer knows.
+    known = set(JobOptions.model_fields)
+    return JobOptions.model_validate({k: v for k, v in (job.options or {}).items() if k in known})
+
+
+def criteria_of(job: Job) -> list[CriterionText]:
+    snapshot = (job.analysis_meta or {}).get("criteria") or []
+    return [CriterionText(**{k: item[k] for k in CriterionText.__dataclass_fields__}) for item in snapshot
+            if isinstance(item, dict) and "content" in item]  # fmt: skip
+
+
+def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, claimed: Claimed,
+            token: CancelToken, force: bool) -> None:  # fmt: skip
+    """Run the pipeline and record how it ended. Never raises: the row always ends final."""
+    config = lifecycle.config
+    reporter = DbReporter(app, lifecycle, claimed.job_id, bands_for(specs_for(claimed.options)))
+    ctx = JobContext(
+        job_id=claimed.job_id, job_dir=storage.job_dir(config, claimed.job_id), source=claimed.source,
+        options=claimed.options, config=config, reporter=reporter, criteria=claimed.criteria,
+        cancel=token, force=force,
+        logger=logging.LoggerAdapter(logging.getLogger("backend.pipeline"), {"job_id": claimed.job_id}),
+    )  # fmt: skip
+    outcome = _run(factory, config, ctx, token)
+    with app.app_context():
+        outcome(lifecycle)
+        lifecycle.orphaned(claimed.job_id)
+
+
+def _run(factory: ProcessorFactory, config: Config, ctx: JobContext,
+         token: CancelToken) -> Callable[[JobLifecycle], None]:  # fmt: skip
+    """The pipeline's end, as the lifecycle transition that records it."""
+    job_id = ctx.job_id
+    try:
+        result = factory(config).run(ctx)
+        token.raise_if_cancelled()
+    except JobCancelled:
+        return lambda lc: lc.cancelled(job_id, "Cancelled")
+    except PipelineError as exc:
+        if token.cancelled:
+            return lambda lc: lc.cancelled(job_id, "Cancelled")
+        message = str(exc) or type(exc).__name__
+        return lambda lc: lc.fail(job_id, message)
+    except Exception as exc:
+        log.exception("job %s crashed", job_id)
+        if token.cancelled:
+            return lambda lc: lc.cancelled(job_id, "Cancelled")
+        message = f"Internal error: {type(exc).__name__}: {exc}"[:2000]
+        return lambda lc: lc.fail(job_id, message)
+    return lambda lc: lc.complete(job_id, result)

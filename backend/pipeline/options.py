@@ -108,6 +108,12 @@ def given(options: BaseModel | None) -> dict[str, Any]:
     return {} if options is None else options.model_dump(exclude_none=True)
 
 
+def stored(raw: Mapping[str, Any] | None) -> JobOptions:
+    """Options saved on a job row; a row from an older release may hold keys this one dropped."""
+    known = set(JobOptions.model_fields)
+    return JobOptions.model_validate({k: v for k, v in (raw or {}).items() if k in known})
+
+
 def server_defaults(config: Any, builtin_criteria: Iterable[str]) -> dict[str, Any]:
     """The server's defaults for every option: the field defaults, overlaid by config settings.
 

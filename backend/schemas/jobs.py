@@ -48,6 +48,15 @@ class RetryIn(StrictModel):
     force: bool = False
 
 
+class StagePlan(BaseModel):
+    """One step of this job's pipeline and its slice of the job's 0-100 progress."""
+
+    name: JobStage
+    label: str
+    start: float
+    end: float
+
+
 class JobOut(OutModel):
     id: str
     source_url: str | None
@@ -67,6 +76,7 @@ class JobOut(OutModel):
     completed_at: UTCTime | None
     clip_count: int = 0
     queue_position: int | None = Field(None, description="1 = next to run; null unless queued")
+    stages: list[StagePlan] = Field(default_factory=list, description="this job's stages, in order")
 
 
 class JobDetail(JobOut):

@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import Clip, Job, JobStatus
+from backend.pipeline.options import JobOptions
+from backend.pipeline.options import stored as stored_options
+from backend.pipeline.stages import bands_for, specs_for
 from backend.schemas.jobs import JobDetail, JobOut
 from backend.services import clips as clip_service
 
@@ -31,9 +34,24 @@ def clip_counts(job_ids: list[str]) -> dict[str, int]:
     return {job_id: int(count) for job_id, count in rows}
 
 
+def stage_plan(job: Job) -> list[dict[str, Any]]:
+    """The stages this job's options call for, with their progress bands (the dashboard draws
+    exactly these, so an optional stage shows only on the jobs that have it)."""
+    try:
+        options = stored_options(job.options)
+    except ValueError:  # a row the current rules refuse still shows the default plan
+        options = JobOptions.model_validate({})
+    specs = specs_for(options)
+    bands = bands_for(specs)
+    return [
+        {"name": s.name, "label": s.label, "start": bands[s.name][0], "end": bands[s.name][1]} for s in specs
+    ]
+
+
 def job_out(job: Job, *, clip_count: int | None = None, position: int | None = None) -> JobOut:
     data = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
     data["clip_count"] = clip_counts([job.id]).get(job.id, 0) if clip_count is None else clip_count
+    data["stages"] = stage_plan(job)
     if job.status == JobStatus.QUEUED.value:
         data["queue_position"] = position if position is not None else queue_positions().get(job.id)
     return JobOut.model_validate(data)

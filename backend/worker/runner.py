@@ -20,6 +20,7 @@ from backend.pipeline.context import JobContext
 from backend.pipeline.criteria import CriterionText
 from backend.pipeline.errors import JobCancelled, PipelineError
 from backend.pipeline.options import JobOptions
+from backend.pipeline.options import stored as stored_options
 from backend.pipeline.result import PipelineResult
 from backend.pipeline.sources import Source
 from backend.pipeline.stages import bands_for, specs_for
@@ -52,7 +53,7 @@ def claim(app: Flask, lifecycle: JobLifecycle, job_id: str) -> Claimed | None:
         job = lifecycle.claim(job_id)
         if job is None:
             return None
-        return Claimed(job.id, job.user_id, source_of(job, lifecycle.config), options_of(job),
+        return Claimed(job.id, job.user_id, source_of(job, lifecycle.config), stored_options(job.options),
                        criteria_of(job), job.attempt)  # fmt: skip
 
 
@@ -61,12 +62,6 @@ def source_of(job: Job, config: Config) -> Source:
         return Source("file", path=storage.uploaded_source(config, job.id),
                       captions_path=storage.uploaded_captions(config, job.id))  # fmt: skip
     return Source(job.source_type, url=job.source_url)
-
-
-def options_of(job: Job) -> JobOptions:
-    # Rows written by an older release may hold keys this one no longer knows.
-    known = set(JobOptions.model_fields)
-    return JobOptions.model_validate({k: v for k, v in (job.options or {}).items() if k in known})
 
 
 def criteria_of(job: Job) -> list[CriterionText]:

@@ -38,3 +38,15 @@ def test_an_optional_stage_attaches_per_job_and_rescales_the_bands() -> None:
     assert bands["downloading"] == (0.0, 16.0) and bands["uploading"] == (80.0, 100.0)
     stages = build_stages(many, registry)
     assert [s.name for s in stages][-1] == "finalizing"  # the factory built the named class
+
+
+def test_each_job_carries_its_stage_plan() -> None:
+    from types import SimpleNamespace
+
+    from backend.services.job_views import stage_plan
+
+    plan = stage_plan(SimpleNamespace(options={"max_clips": 3, "gone_option": 1}))  # type: ignore[arg-type]
+    assert [(p["name"], p["label"], p["start"], p["end"]) for p in plan][:2] == [
+        ("downloading", "Download", 0.0, 20.0),
+        ("transcribing", "Transcribe", 20.0, 60.0),
+    ]

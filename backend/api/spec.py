@@ -12,10 +12,8 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
 from backend import __version__
-from backend.errors import UnsupportedMedia, ValidationFailed, fields_from_pydantic
+from backend.errors import ValidationFailed, fields_from_pydantic
 from backend.schemas.common import ErrorEnvelope
-
-_JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def _before(req: Request, resp: Any, req_validation_error: Any, instance: Any) -> None:
@@ -64,20 +62,6 @@ def responses(ok: dict[str, type[BaseModel] | None], *errors: int) -> Response:
     for status in errors:
         codes[f"HTTP_{status}"] = ErrorEnvelope
     return Response(**codes)
-
-
-def check_request_body(req: Request) -> None:
-    """API bodies are JSON (or multipart uploads): other media types are a 415, broken JSON a 400."""
-    if req.method not in _JSON_BODY_METHODS or not req.path.startswith("/api/"):
-        return
-    if not req.content_length and "chunked" not in req.headers.get("Transfer-Encoding", ""):
-        return
-    if req.mimetype == "multipart/form-data":
-        return
-    if req.mimetype != "application/json":
-        raise UnsupportedMedia("Send the body as application/json.")
-    if req.get_json(silent=True) is None:
-        raise ValidationFailed("The body is not valid JSON.")
 
 
 def no_content() -> ResponseReturnValue:

@@ -8,6 +8,7 @@ can stop sending half-way and still expect an answer.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import select
@@ -23,13 +24,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from backend.api.http_limits import BoundedDrainRequestHandler, _BoundedBigReads
+
 MIB = 1024 * 1024
 LOGIN = "/api/v1/auth/login"
 
 
 @pytest.fixture
 def served(app: Flask) -> Iterator[tuple[str, int]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # The request handler `python -m backend serve` runs with.
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=BoundedDrainRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield "127.0.0.1", server.port
@@ -142,3 +146,12 @@ def test_the_upload_route_still_takes_big_multipart_bodies(
         )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["source_type"] == "upload"
+
+
+def test_the_served_drain_after_a_refusal_reads_small_pieces() -> None:
+    """werkzeug drains the unread body with read(10_000_000); the serve handler cuts such reads
+    so a refused 50 MiB body never sits in memory (bench/body_limit.py measures the server)."""
+    reader = _BoundedBigReads(io.BufferedReader(io.BytesIO(b"line\n" + b"x" * (20 * MIB))))
+    assert reader.readline() == b"line\n"
+    assert 0 < len(reader.read(10_000_000)) <= 64 * 1024
+    assert len(reader.read(1000)) == 1000  # ordinary reads are untouched

@@ -9,7 +9,7 @@ from flask_cors import CORS
 
 from backend.api import auth, clips, criteria, health, http_limits, jobs, settings
 from backend.api.common import CONFIG_KEY
-from backend.api.spec import spec
+from backend.api.spec import docs_assets, spec
 from backend.config import REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
@@ -19,7 +19,7 @@ from backend.realtime import handlers as socket_handlers  # noqa: F401  (registe
 from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
 
-BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp)
+BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp, docs_assets)
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask
 from flask_cors import CORS
 
-from backend.api import auth, clips, criteria, health, jobs, settings
+from backend.api import auth, clips, criteria, health, http_limits, jobs, settings
 from backend.api.common import CONFIG_KEY
-from backend.api.spec import check_request_body, spec
+from backend.api.spec import docs_assets, spec
 from backend.config import REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
@@ -19,7 +19,7 @@ from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
 from backend.worker import init_worker
 
-BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp)
+BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp, docs_assets)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -34,7 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_jwt_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.before_request(lambda: check_request_body(request))
+    http_limits.init_app(app, config)
     spec.register(app)
     init_worker(app, config)
     return app
@@ -48,7 +48,8 @@ def _flask_settings(config: Config) -> dict[str, object]:
         "BCRYPT_LOG_ROUNDS": config.bcrypt_rounds,
         "RATELIMIT_STORAGE_URI": config.redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "MAX_CONTENT_LENGTH": config.max_upload_bytes,
+        # Raised per request only for uploads (backend/api/http_limits.py).
+        "MAX_CONTENT_LENGTH": config.max_json_bytes,
         "JSON_SORT_KEYS": False,
         **jwt_settings(config),
     }

@@ -32,6 +32,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
 
+    from backend.api.http_limits import BoundedDrainRequestHandler
     from backend.app import create_app
     from backend.extensions import socketio
     from backend.runtime import start_runtime, upgrade_database
@@ -40,7 +41,10 @@ def serve(argv: list[str]) -> int:
     upgrade_database(app)
     start_runtime(app)
     print(f"Viral Clipper API on http://{args.host}:{args.port}", flush=True)
-    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    socketio.run(
+        app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
+        request_handler=BoundedDrainRequestHandler,
+    )  # fmt: skip
     return 0
 
 

@@ -78,9 +78,12 @@ class Config:
     max_active_jobs_per_user: int = 5
     max_upload_bytes: int = 4 * GIB
     max_storage_bytes_per_user: int = 0  # 0: unlimited
+    max_json_bytes: int = 1024 * 1024  # every request body except an upload to POST /api/v1/jobs
     artifact_ttl_hours: float = 72.0
     cleanup_interval_seconds: float = 600.0  # how often the TTL clean-up of artifacts runs
     cancel_wait_seconds: float = 3.0  # how long a cancel/delete request waits for the worker to stop
+
+    max_criteria_revisions: int = 50  # saved revisions kept per user and criteria name
 
     default_min_clip_duration: float = 20.0
     default_max_clip_duration: float = 60.0

@@ -68,14 +68,17 @@ def get_criteria(name: str) -> ResponseReturnValue:
 @jwt_required()
 @spec.validate(
     json=CriteriaPut,
-    resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 403, 404, 415),
+    resp=responses({"HTTP_200": CriteriaDetail}, 400, 401, 403, 404, 409, 413, 415),
     tags=["criteria"],
     security=AUTH,
 )
 def put_criteria(name: str) -> ResponseReturnValue:
     _check_name(name)
     body: CriteriaPut = request.context.json  # type: ignore[attr-defined]
-    text = criteria_service.save(current_user_id(), name, body.content, body.title, config().criteria_dir)
+    cfg = config()
+    text = criteria_service.save(
+        current_user_id(), name, body.content, body.title, cfg.criteria_dir, cfg.max_criteria_revisions
+    )
     return jsonify(_detail(text))
 
 

@@ -3,20 +3,76 @@
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Request
+from flask import Blueprint, Request, send_from_directory
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
 from backend import __version__
-from backend.errors import UnsupportedMedia, ValidationFailed, fields_from_pydantic
+from backend.errors import NotFound, ValidationFailed, fields_from_pydantic
 from backend.realtime.events import SocketEvents
 from backend.schemas.common import ErrorEnvelope
 
-_JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
+DOCS_ASSETS = "/api/v1/docs/assets"
+# The Swagger UI page loads only these files, all served by the app itself (no CDN): the
+# swagger-ui dist shipped by the `swagger-ui-py` package, plus our own start script.
+_DIST_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
+                         "favicon-32x32.png"})  # fmt: skip
+_START_SCRIPT = """window.addEventListener("load", function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: root.dataset.specUrl,
+    dom_id: "#swagger-ui",
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: "StandaloneLayout",
+  });
+});
+"""
+# A str.format template (spectree fills `spec_url`); no inline script, no other host.
+_SWAGGER_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>Viral Clipper API</title>
+    <link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css">
+    <link rel="icon" type="image/png" href="{DOCS_ASSETS}/favicon-32x32.png">
+  </head>
+  <body>
+    <div id="swagger-ui" data-spec-url="{{spec_url}}"></div>
+    <script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script>
+    <script src="{DOCS_ASSETS}/swagger-ui-standalone-preset.js"></script>
+    <script src="{DOCS_ASSETS}/start.js"></script>
+  </body>
+</html>
+"""
+
+docs_assets = Blueprint("docs_assets", __name__, url_prefix=DOCS_ASSETS)
+
+
+@cache
+def _swagger_dist() -> Path | None:
+    # Located without importing the package (its __init__ pulls in its own web handlers).
+    found = importlib.util.find_spec("swagger_ui")
+    if found is None or not found.submodule_search_locations:
+        return None
+    return Path(next(iter(found.submodule_search_locations))) / "static"
+
+
+@docs_assets.get("/<name>")
+def swagger_asset(name: str) -> ResponseReturnValue:
+    if name == "start.js":
+        return _START_SCRIPT, 200, {"Content-Type": "text/javascript; charset=utf-8"}
+    dist = _swagger_dist()
+    if name not in _DIST_FILES or dist is None:
+        raise NotFound("No such documentation asset.")
+    return send_from_directory(dist, name, max_age=86400)
 
 
 def _before(req: Request, resp: Any, req_validation_error: Any, instance: Any) -> None:
@@ -41,6 +97,8 @@ spec = SpecTree(
     # Plain model names keep the generated TypeScript types readable.
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda parent, child: child,
+    # Only Swagger UI, on assets the app serves; spectree's other pages load from CDNs.
+    page_templates={"swagger": _SWAGGER_PAGE},
     security_schemes=[
         SecurityScheme(
             name="bearer",
@@ -69,20 +127,6 @@ def responses(ok: dict[str, type[BaseModel] | None], *errors: int) -> Response:
     for status in errors:
         codes[f"HTTP_{status}"] = ErrorEnvelope
     return Response(**codes)
-
-
-def check_request_body(req: Request) -> None:
-    """API bodies are JSON (or multipart uploads): other media types are a 415, broken JSON a 400."""
-    if req.method not in _JSON_BODY_METHODS or not req.path.startswith("/api/"):
-        return
-    if not req.content_length and "chunked" not in req.headers.get("Transfer-Encoding", ""):
-        return
-    if req.mimetype == "multipart/form-data":
-        return
-    if req.mimetype != "application/json":
-        raise UnsupportedMedia("Send the body as application/json.")
-    if req.get_json(silent=True) is None:
-        raise ValidationFailed("The body is not valid JSON.")
 
 
 def no_content() -> ResponseReturnValue:

@@ -38,9 +38,13 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
+# Beyond this no user has rows to skip; above 2**63 the databases overflow (it was a 500).
+MAX_OFFSET = 2**31 - 1
+
+
 class PageQuery(StrictModel):
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class PageMeta(BaseModel):

@@ -6,14 +6,17 @@ built-in file effective again. Jobs snapshot the exact text they were analysed w
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models import CriteriaRevision
 from backend.pipeline.criteria import (
@@ -23,6 +26,9 @@ from backend.pipeline.criteria import (
     parse_criterion_file,
     sha256_text,
 )
+
+# Concurrent saves of one name race for the next revision number; each retry sees the winners.
+_SAVE_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -91,26 +97,60 @@ def get(user_id: str, name: str, criteria_dir: Path, builtin_only: bool = False)
     return texts[name]
 
 
-def save(user_id: str, name: str, content: str, title: str | None, criteria_dir: Path) -> CriterionText:
-    """Store a new revision of the user's copy (a new name creates a user-only criterion)."""
-    current = effective(user_id, criteria_dir).get(name)
+def save(
+    user_id: str, name: str, content: str, title: str | None, criteria_dir: Path, keep: int
+) -> CriterionText:
+    """Store a new revision of the user's copy (a new name creates a user-only criterion) and
+    prune all but the newest `keep` revisions of that name.
+
+    The title is the one given, else the text's `# Title` line, else the current title: plain
+    text is a valid criterion as long as it has a title from somewhere."""
+    chosen = title or _heading_of(name, content) or _current_title(user_id, name, criteria_dir)
+    if not chosen:
+        raise ValidationFailed(
+            "Give the criterion a title, or start its text with a '# Title' line.",
+            {"title": ["required when the content has no '# Title' line"]},
+        )
+    for attempt in range(_SAVE_ATTEMPTS):
+        try:
+            return _insert_revision(user_id, name, chosen[:200], content, keep)
+        except IntegrityError:
+            # A concurrent save took this revision number: retry with the next one.
+            db.session.rollback()
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
+    raise Conflict("This criterion is being saved by several requests at once; try again.")
+
+
+def _insert_revision(user_id: str, name: str, title: str, content: str, keep: int) -> CriterionText:
     last = db.session.scalar(
         select(func.max(CriteriaRevision.revision)).where(
             CriteriaRevision.user_id == user_id, CriteriaRevision.name == name
         )
     )
-    parsed_title = _title_of(name, content)
     row = CriteriaRevision(
         user_id=user_id,
         name=name,
         revision=(last or 0) + 1,
-        title=title or parsed_title or (current.title if current else name),
+        title=title,
         content=content,
         content_sha256=sha256_text(content),
     )
     db.session.add(row)
+    db.session.flush()
+    db.session.execute(
+        delete(CriteriaRevision).where(
+            CriteriaRevision.user_id == user_id,
+            CriteriaRevision.name == name,
+            CriteriaRevision.revision <= row.revision - max(keep, 1),
+        )
+    )
     db.session.commit()
     return _as_text(row)
+
+
+def _current_title(user_id: str, name: str, criteria_dir: Path) -> str | None:
+    current = effective(user_id, criteria_dir).get(name)
+    return current.title if current else None
 
 
 def revisions(user_id: str, name: str, criteria_dir: Path) -> list[CriteriaRevision]:
@@ -139,9 +179,9 @@ def known_names(user_id: str, criteria_dir: Path) -> set[str]:
     return set(effective(user_id, criteria_dir))
 
 
-def _title_of(name: str, content: str) -> str:
-    """The `# Title` line every criteria text starts with (the pipeline relies on it)."""
+def _heading_of(name: str, content: str) -> str | None:
+    """The text's leading `# Title` line, if it has one."""
     try:
         return parse_criterion_file(name, content)[0]
-    except CriteriaError as exc:
-        raise ValidationFailed(str(exc), {"content": ["must start with a '# Title' line"]}) from exc
+    except CriteriaError:
+        return None

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
+import json
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from backend.config import REPO_ROOT
 from tests.conftest import bearer, login, register
@@ -80,8 +87,8 @@ def test_user_only_criteria_and_isolation(client: FlaskClient, auth_headers: dic
 def test_bad_names_and_bodies(client: FlaskClient, auth_headers: dict[str, str]) -> None:
     assert client.get("/api/v1/criteria/..%2Fsecrets", headers=auth_headers).status_code == 404
     assert client.get("/api/v1/criteria/Not-Valid", headers=auth_headers).status_code == 404
-    no_title = client.put("/api/v1/criteria/humor", headers=auth_headers, json={"content": "no heading"})
-    assert no_title.status_code == 400 and "content" in no_title.get_json()["error"]["fields"]
+    no_title = client.put("/api/v1/criteria/brand_new", headers=auth_headers, json={"content": "no heading"})
+    assert no_title.status_code == 400 and "title" in no_title.get_json()["error"]["fields"]
     empty = client.put("/api/v1/criteria/humor", headers=auth_headers, json={"content": ""})
     assert empty.status_code == 400 and "content" in empty.get_json()["error"]["fields"]
 
@@ -100,3 +107,82 @@ def test_builtin_files_are_reread_when_they_change(tmp_path: Path) -> None:
     assert changed.title == "Better hooks" and changed.content.endswith("longer.")
     (tmp_path / "new_one.md").write_text("# New\n\nx")
     assert set(criteria_service.builtin(tmp_path)) == {"hooks", "new_one"}
+
+
+def _put(client: FlaskClient, headers: dict[str, str], name: str, body: dict[str, str]) -> Any:
+    return client.put(f"/api/v1/criteria/{name}", headers=headers, json=body)
+
+
+def test_plain_text_keeps_the_given_title(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    response = _put(client, auth_headers, "pricing", {"content": "Moments about money.", "title": "Pricing"})
+    assert response.status_code == 200, response.get_json()
+    assert (
+        response.get_json()["title"] == "Pricing" and response.get_json()["content"] == "Moments about money."
+    )
+
+
+def test_plain_text_keeps_the_current_title(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    builtin_title = client.get("/api/v1/criteria/humor", headers=auth_headers).get_json()["title"]
+    first = _put(client, auth_headers, "humor", {"content": "Dry wit only."})
+    assert first.status_code == 200 and first.get_json()["title"] == builtin_title
+    _put(client, auth_headers, "humor", {"content": "Puns.", "title": "Puns"})
+    third = _put(client, auth_headers, "humor", {"content": "Puns and wordplay."})
+    assert third.get_json()["title"] == "Puns" and third.get_json()["revision"] == 3
+
+
+def test_a_heading_still_names_the_criterion(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    response = _put(client, auth_headers, "humor", {"content": "# Gags\n\nSlapstick."})
+    assert response.get_json()["title"] == "Gags"
+    long_heading = _put(client, auth_headers, "longer", {"content": "# " + "t" * 300 + "\n\nx"})
+    assert long_heading.status_code == 200 and len(long_heading.get_json()["title"]) == 200
+
+
+def test_no_title_at_all_is_400(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    response = _put(client, auth_headers, "untitled", {"content": "Plain text, no heading."})
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"title"}
+
+
+@pytest.mark.parametrize("config_overrides", [{"max_criteria_revisions": 3}])
+def test_old_revisions_are_pruned(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    for i in range(1, 6):
+        assert _put(client, auth_headers, "humor", {"content": f"# Humor\n\nTake {i}."}).status_code == 200
+    revisions = client.get("/api/v1/criteria/humor/revisions", headers=auth_headers).get_json()
+    assert [r["revision"] for r in revisions] == [5, 4, 3]
+    current = client.get("/api/v1/criteria/humor", headers=auth_headers).get_json()
+    assert current["revision"] == 5 and current["content"].endswith("Take 5.")
+    # Another user's and another name's revisions are counted on their own.
+    _put(client, auth_headers, "pricing", {"content": "# Pricing\n\nx"})
+    assert len(client.get("/api/v1/criteria/pricing/revisions", headers=auth_headers).get_json()) == 1
+
+
+def test_concurrent_saves_of_one_name_never_500(app: Flask, auth_headers: dict[str, str]) -> None:
+    """Many saves of the same name at once race for the next revision number (a unique key)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    start = threading.Barrier(8)
+    results: list[tuple[int, dict[str, Any]]] = []
+
+    def save(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        body = json.dumps({"content": f"# Race\n\nVersion {i}."})
+        start.wait()
+        conn.request(
+            "PUT", "/api/v1/criteria/race", body, {**auth_headers, "Content-Type": "application/json"}
+        )
+        response = conn.getresponse()
+        results.append((response.status, json.loads(response.read())))
+        conn.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+    finally:
+        server.shutdown()
+    assert len(results) == 8 and {status for status, _ in results} <= {200, 409}, results
+    saved = sorted(body["revision"] for status, body in results if status == 200)
+    assert saved == list(range(1, len(saved) + 1)), saved  # distinct, none lost
+    assert len(saved) == 8  # the retries absorb this much contention

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yt_dlp
+from yt_dlp.postprocessor import FFmpegMergerPP
+from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessorError
 
 from backend.config import Config
 from backend.pipeline.errors import DownloadError
@@ -111,7 +115,10 @@ def test_embedded_video_on_a_forbidden_port_is_never_fetched(
 ) -> None:
     bad_port, bad_log = forbidden
     _page(tmp_path / "allowed", f'<video controls src="http://127.0.0.1:{bad_port}/talk.mp4"></video>')
-    with site(tmp_path / "allowed") as (port, _), pytest.raises(DownloadError, match="stopped"):
+    with (
+        site(tmp_path / "allowed") as (port, _),
+        pytest.raises(DownloadError, match=rf"stopped.*127\.0\.0\.1:{bad_port}"),
+    ):
         _download(make_ctx, pipeline_config, port, tmp_path)
     assert bad_log == []
 
@@ -122,7 +129,10 @@ def test_meta_refresh_to_a_forbidden_port_is_never_followed(
     bad_port, bad_log = forbidden
     refresh = f'<meta http-equiv="refresh" content="0; url=http://127.0.0.1:{bad_port}/index.html">'
     _page(tmp_path / "allowed", "moved", head=refresh)
-    with site(tmp_path / "allowed") as (port, _), pytest.raises(DownloadError, match="stopped"):
+    with (
+        site(tmp_path / "allowed") as (port, _),
+        pytest.raises(DownloadError, match=rf"stopped.*127\.0\.0\.1:{bad_port}"),
+    ):
         _download(make_ctx, pipeline_config, port, tmp_path)
     assert bad_log == []
 
@@ -284,3 +294,32 @@ def test_connect_tunnels_to_an_allowed_port_only(tmp_path: Path) -> None:
                 answer += chunk
     assert answer.startswith(b"HTTP/1.0 200") and b"tunnelled" in answer
     assert log == ["GET /index.html"]
+
+
+def test_ytdlp_merger_reads_downloaded_files_through_the_demuxer_allow_list(
+    make_ctx: MakeCtx, tmp_path: Path, talk_media: Talk
+) -> None:
+    """A downloaded "video" that is really an HLS playlist must not make yt-dlp's ffmpeg read files."""
+    secret = tmp_path / "secret.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", f"file:{talk_media.video}", "-c", "copy", f"file:{secret}"],
+        check=True,
+    )
+    fake = tmp_path / "video.mp4"
+    fake.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:90\n#EXTINF:90,\n{secret}\n#EXT-X-ENDLIST\n")
+    formats = [
+        {"vcodec": "h264", "acodec": "none", "protocol": "https"},
+        {"vcodec": "none", "acodec": "aac", "protocol": "https"},
+    ]
+    ctx = make_ctx(source=Source(kind="youtube", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ"))
+    with yt_dlp.YoutubeDL(YtdlpDownloader(ctx, tmp_path).options("http://127.0.0.1:9")) as ydl:
+        merger = FFmpegMergerPP(ydl)
+        for first, out in ((talk_media.video, tmp_path / "ok.mp4"), (fake, tmp_path / "bad.mp4")):
+            info = {"filepath": str(out), "__files_to_merge": [str(first), str(talk_media.video)],
+                    "ext": "mp4", "requested_formats": formats}  # fmt: skip
+            if first == fake:
+                with pytest.raises(FFmpegPostProcessorError, match="Invalid argument"):
+                    merger.run(info)
+            else:
+                merger.run(info)
+    assert (tmp_path / "ok.mp4").stat().st_size > 0 and not (tmp_path / "bad.mp4").exists()

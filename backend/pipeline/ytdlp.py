@@ -12,6 +12,7 @@ external program that would not ask the guard).
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,12 @@ HTTP_PROTOCOLS = {
     "http_dash_segments",
     "http_dash_segments_generator",
 }
-# If yt-dlp's HLS downloader hands a stream to ffmpeg anyway, ffmpeg goes through the guard
-# (yt-dlp passes the proxy) and may not open local files named by the remote playlist.
+# If yt-dlp's HLS downloader hands a stream to ffmpeg anyway (features it lacks, e.g. AES-128
+# without pycryptodomex), ffmpeg goes through the guard (yt-dlp passes the proxy in HTTP_PROXY)
+# and may not open local files or data: URLs named by the remote playlist.
 REMOTE_FFMPEG_INPUT = ["-protocol_whitelist", "http,https,tls,tcp,httpproxy,crypto"]
+# ffmpeg bypasses HTTP_PROXY for hosts in `no_proxy`; with that set it must not fetch at all.
+NO_REMOTE_FFMPEG_INPUT = ["-protocol_whitelist", "crypto"]
 # yt-dlp's ffmpeg post-processors read the downloaded (remote-controlled) files: same demuxer
 # allow-list as our own inputs, so a "video" that is really a playlist reads nothing local.
 LOCAL_FFMPEG_INPUT = ["-format_whitelist", INPUT_DEMUXERS, "-protocol_whitelist", "file"]
@@ -130,7 +134,7 @@ class YtdlpDownloader:
             "enable_file_urls": False,
             "external_downloader": {"default": "native"},
             "hls_prefer_native": True,
-            "external_downloader_args": {"ffmpeg_i": REMOTE_FFMPEG_INPUT},
+            "external_downloader_args": {"ffmpeg_i": _remote_ffmpeg_input()},
             "postprocessor_args": {f"{pp}+ffmpeg_i": LOCAL_FFMPEG_INPUT for pp in FFMPEG_POSTPROCESSORS},
         }
         if config.ytdlp_cookies_file:
@@ -213,6 +217,12 @@ class YtdlpDownloader:
             if self.net.refusals:  # the real reason, not yt-dlp's "HTTP Error 403"
                 raise DownloadError(f"The download was stopped: {self.net.refusals[0]}") from None
             raise DownloadError(explain(str(exc))) from None
+
+
+def _remote_ffmpeg_input() -> list[str]:
+    if any(os.environ.get(name, "").strip() for name in ("no_proxy", "NO_PROXY")):
+        return NO_REMOTE_FFMPEG_INPUT
+    return REMOTE_FFMPEG_INPUT
 
 
 def explain(message: str) -> str:

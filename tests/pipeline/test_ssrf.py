@@ -9,6 +9,7 @@ records every request; the real yt-dlp download must never reach it.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import socket
 import subprocess
@@ -323,3 +324,79 @@ def test_ytdlp_merger_reads_downloaded_files_through_the_demuxer_allow_list(
             else:
                 merger.run(info)
     assert (tmp_path / "ok.mp4").stat().st_size > 0 and not (tmp_path / "bad.mp4").exists()
+
+
+@pytest.fixture
+def encrypted_hls(tmp_path: Path, talk_media: Talk) -> Path:
+    """An AES-128 HLS stream: without pycryptodomex, yt-dlp hands it to ffmpeg (an external program)."""
+    folder = tmp_path / "allowed" / "hls"
+    folder.mkdir(parents=True)
+    (folder / "enc.key").write_bytes(bytes(range(16)))
+    (tmp_path / "key.info").write_text(f"enc.key\n{folder / 'enc.key'}\n")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", f"file:{talk_media.video}", "-t", "6", "-c:v", "libx264",
+         "-preset", "ultrafast", "-c:a", "aac", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
+         "-hls_key_info_file", str(tmp_path / "key.info"), str(folder / "index.m3u8")],
+        check=True,
+    )  # fmt: skip
+    assert "METHOD=AES-128" in (folder / "index.m3u8").read_text()
+    return folder
+
+
+def _delegated_to_ffmpeg(caplog: pytest.LogCaptureFixture) -> bool:
+    return any("delegated to ffmpeg" in r.getMessage() for r in caplog.records)
+
+
+def test_ffmpeg_fallback_downloads_through_the_guard(
+    make_ctx: MakeCtx,
+    pipeline_config: Config,
+    tmp_path: Path,
+    encrypted_hls: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with site(tmp_path / "allowed") as (port, log):
+        config = pipeline_config.with_overrides(allowed_source_hosts=(f"127.0.0.1:{port}",))
+        ctx = make_ctx(source=Source(kind="url", url="unused"), config=config)
+        result = YtdlpDownloader(ctx, tmp_path / "out").run(f"http://127.0.0.1:{port}/hls/index.m3u8")
+    assert _delegated_to_ffmpeg(caplog), "the test must exercise yt-dlp's ffmpeg downloader"
+    assert result.media_path.stat().st_size > 10_000 and "GET /hls/index0.ts" in log
+
+
+def test_ffmpeg_fallback_cannot_reach_a_forbidden_port(
+    make_ctx: MakeCtx,
+    pipeline_config: Config,
+    tmp_path: Path,
+    encrypted_hls: Path,
+    forbidden: tuple[int, list[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bad_port, bad_log = forbidden
+    playlist = encrypted_hls / "index.m3u8"
+    playlist.write_text(
+        re.sub(r"^(index\d+\.ts)$", rf"http://127.0.0.1:{bad_port}/\1", playlist.read_text(), flags=re.M)
+    )
+    with site(tmp_path / "allowed") as (port, _):
+        config = pipeline_config.with_overrides(allowed_source_hosts=(f"127.0.0.1:{port}",))
+        ctx = make_ctx(source=Source(kind="url", url="unused"), config=config)
+        with pytest.raises(DownloadError, match=rf"stopped.*127\.0\.0\.1:{bad_port}"):
+            YtdlpDownloader(ctx, tmp_path / "out").run(f"http://127.0.0.1:{port}/hls/index.m3u8")
+    assert _delegated_to_ffmpeg(caplog)
+    assert bad_log == []
+
+
+def test_ffmpeg_fetches_nothing_when_no_proxy_could_bypass_the_guard(
+    make_ctx: MakeCtx,
+    pipeline_config: Config,
+    tmp_path: Path,
+    encrypted_hls: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with site(tmp_path / "allowed") as (port, log):
+        config = pipeline_config.with_overrides(allowed_source_hosts=(f"127.0.0.1:{port}",))
+        ctx = make_ctx(source=Source(kind="url", url="unused"), config=config)
+        with pytest.raises(DownloadError):
+            YtdlpDownloader(ctx, tmp_path / "out").run(f"http://127.0.0.1:{port}/hls/index.m3u8")
+    assert _delegated_to_ffmpeg(caplog)
+    assert not any(line.startswith("GET /hls/index0") for line in log)

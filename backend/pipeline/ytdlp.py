@@ -5,8 +5,8 @@ Never its stdout. The progress hook reports into the download band, enforces MAX
 
 Every request goes through the download's network guard (`netguard.GuardProxy`): redirects,
 formats, fragments and subtitles obey the same source policy as the submitted URL. Formats that
-are not fetched over http(s) are dropped, and yt-dlp's own downloaders are used (never an
-external program that would not ask the guard).
+are not fetched over http(s) are dropped and yt-dlp's native downloaders are forced; the one
+external program it may still start, ffmpeg for HLS it cannot handle, gets the proxy too.
 """
 
 from __future__ import annotations
@@ -248,7 +248,10 @@ def keep_http_formats(info: dict[str, Any]) -> None:
 
 def _http_format(fmt: dict[str, Any]) -> bool:
     urls = [fmt.get(key) for key in ("url", "manifest_url", "fragment_base_url") if fmt.get(key)]
-    if not urls or not all(urlsplit(str(u)).scheme.lower() in {"http", "https"} for u in urls):
+    fragments = fmt.get("fragments")
+    if isinstance(fragments, list):  # (a generator, for live DASH, is left alone: lives are refused)
+        urls += [f.get("url") for f in fragments if isinstance(f, dict) and f.get("url")]
+    if not (urls or fragments) or not all(urlsplit(str(u)).scheme.lower() in {"http", "https"} for u in urls):
         return False
     return all(p in HTTP_PROTOCOLS for p in determine_protocol(fmt).split("+"))
 

@@ -31,7 +31,7 @@ from backend.pipeline.netguard import GuardProxy, NetGuard
 from backend.pipeline.sources import Source, SourcePolicy, SourceRejected
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.stages.download import DownloadStage
-from backend.pipeline.ytdlp import YtdlpDownloader
+from backend.pipeline.ytdlp import YtdlpDownloader, keep_http_formats
 from tests.media import Talk, video_page
 from tests.pipeline.conftest import MakeCtx
 
@@ -400,3 +400,24 @@ def test_ffmpeg_fetches_nothing_when_no_proxy_could_bypass_the_guard(
             YtdlpDownloader(ctx, tmp_path / "out").run(f"http://127.0.0.1:{port}/hls/index.m3u8")
     assert _delegated_to_ffmpeg(caplog)
     assert not any(line.startswith("GET /hls/index0") for line in log)
+
+
+def test_formats_not_fetched_over_http_are_dropped() -> None:
+    ok = {"format_id": "ok", "url": "https://cdn.example/v.mp4", "protocol": "https"}
+    hls = {"format_id": "hls", "url": "https://cdn.example/v.m3u8", "protocol": "m3u8_native"}
+    info = {
+        "formats": [
+            ok,
+            hls,
+            {"format_id": "rtmp", "url": "rtmp://cdn.example/live", "protocol": "rtmp"},
+            {"format_id": "file", "url": "file:///etc/passwd"},
+            {"format_id": "ftp", "url": "ftp://cdn.example/v.mp4"},
+            {"format_id": "frag", "url": "https://cdn.example/d.mpd", "protocol": "http_dash_segments",
+             "fragments": [{"url": "https://cdn.example/1.m4s"}, {"url": "file:///etc/shadow"}]},
+            {"format_id": "no-url", "protocol": "https"},
+        ]
+    }  # fmt: skip
+    keep_http_formats(info)
+    assert [f["format_id"] for f in info["formats"]] == ["ok", "hls"]
+    with pytest.raises(DownloadError, match="HTTP"):
+        keep_http_formats({"url": "rtsp://cam.example/stream", "protocol": "rtsp"})

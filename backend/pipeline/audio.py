@@ -48,7 +48,7 @@ def compute_energy(
     path: Path, *, cancel: CancelToken | None = None, timeout: float | None = None
 ) -> EnergyTrack:
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
+        "ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
         "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-",
     ]  # fmt: skip
     frames: list[np.ndarray] = []

@@ -23,6 +23,24 @@ from backend.pipeline.cancel import CancelToken
 from backend.pipeline.errors import DownloadError, JobCancelled, PipelineError
 
 STDERR_TAIL_LINES = 12
+# The container demuxers we read (ffmpeg matches any name of a demuxer's list, e.g. "mov" for
+# "mov,mp4,m4a,3gp,3g2,mj2"). Never hls, concat, image2 or other demuxers that open further
+# files or URLs named inside the input: an uploaded playlist called .mp4 could read any file.
+INPUT_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,wav,mp3,aac,flac,asf"
+
+
+def input_args(path: Path | str) -> list[str]:
+    """The arguments of one local media input for ffmpeg or ffprobe (they end with `-i file:...`).
+
+    `-format_whitelist` limits the demuxer to plain containers (refusing playlists, concat lists
+    and image sequences), `-protocol_whitelist file` keeps every open on the local file, and the
+    `file:` prefix means a name with a colon is never taken for a protocol (`a:b.mp4`).
+    """
+    return [
+        "-format_whitelist", INPUT_DEMUXERS,
+        "-protocol_whitelist", "file",
+        "-i", f"file:{path}",
+    ]  # fmt: skip
 
 
 class MediaToolError(PipelineError):
@@ -157,7 +175,16 @@ class MediaInfo:
 
 def ffprobe_json(path: Path, *, timeout: float = 60.0, cancel: CancelToken | None = None) -> dict[str, Any]:
     out = run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            *input_args(path),
+        ],
         cancel=cancel,
         timeout=timeout,
         error_cls=UnsupportedMedia,

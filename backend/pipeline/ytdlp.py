@@ -2,20 +2,30 @@
 
 Never its stdout. The progress hook reports into the download band, enforces MAX_SOURCE_BYTES
 (together with a `filesize<?` format filter) and turns a cancel into an abort.
+
+Every request goes through the download's network guard (`netguard.GuardProxy`): redirects,
+formats, fragments and subtitles obey the same source policy as the submitted URL. Formats that
+are not fetched over http(s) are dropped and yt-dlp's native downloaders are forced; the one
+external program it may still start, ffmpeg for HLS it cannot handle, gets the proxy too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yt_dlp
-from yt_dlp.utils import DownloadCancelled
+from yt_dlp.utils import DownloadCancelled, determine_protocol
 
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import DownloadError, JobCancelled
+from backend.pipeline.ffmpeg import INPUT_DEMUXERS
+from backend.pipeline.netguard import GuardProxy, NetGuard
+from backend.pipeline.sources import SourcePolicy, SourceRejected, url_port
 
 BOT_CHECK_HINTS = (
     "sign in to confirm",
@@ -24,6 +34,32 @@ BOT_CHECK_HINTS = (
     "cookies",
     "age-restricted",
     "private video",
+)
+# Protocols yt-dlp fetches itself over http(s) (m3u8 is forced onto its native HLS downloader).
+HTTP_PROTOCOLS = {
+    "http",
+    "https",
+    "m3u8",
+    "m3u8_native",
+    "http_dash_segments",
+    "http_dash_segments_generator",
+}
+# If yt-dlp's HLS downloader hands a stream to ffmpeg anyway (features it lacks, e.g. AES-128
+# without pycryptodomex), ffmpeg goes through the guard (yt-dlp passes the proxy in HTTP_PROXY)
+# and may not open local files or data: URLs named by the remote playlist.
+REMOTE_FFMPEG_INPUT = ["-protocol_whitelist", "http,https,tls,tcp,httpproxy,crypto"]
+# ffmpeg bypasses HTTP_PROXY for hosts in `no_proxy`; with that set it must not fetch at all.
+NO_REMOTE_FFMPEG_INPUT = ["-protocol_whitelist", "crypto"]
+# yt-dlp's ffmpeg post-processors read the downloaded (remote-controlled) files: same demuxer
+# allow-list as our own inputs, so a "video" that is really a playlist reads nothing local.
+LOCAL_FFMPEG_INPUT = ["-format_whitelist", INPUT_DEMUXERS, "-protocol_whitelist", "file"]
+FFMPEG_POSTPROCESSORS = (
+    "merger",
+    "fixupm4a",
+    "fixupm3u8",
+    "fixuptimestamp",
+    "fixupduplicatemoov",
+    "fixupstretched",
 )
 
 
@@ -77,8 +113,9 @@ class YtdlpDownloader:
         self.ctx = ctx
         self.out_dir = out_dir
         self.abort_reason: str | None = None
+        self.net = NetGuard(SourcePolicy.for_source(ctx.source.kind, ctx.config))
 
-    def options(self) -> dict[str, Any]:
+    def options(self, proxy_url: str) -> dict[str, Any]:
         config = self.ctx.config
         opts: dict[str, Any] = {
             "quiet": True,
@@ -93,6 +130,12 @@ class YtdlpDownloader:
             "retries": 3,
             "overwrites": True,
             "subtitlesformat": "vtt/srt/best",
+            "proxy": proxy_url,
+            "enable_file_urls": False,
+            "external_downloader": {"default": "native"},
+            "hls_prefer_native": True,
+            "external_downloader_args": {"ffmpeg_i": _remote_ffmpeg_input()},
+            "postprocessor_args": {f"{pp}+ffmpeg_i": LOCAL_FFMPEG_INPUT for pp in FFMPEG_POSTPROCESSORS},
         }
         if config.ytdlp_cookies_file:
             opts["cookiefile"] = config.ytdlp_cookies_file
@@ -112,10 +155,11 @@ class YtdlpDownloader:
 
     def run(self, url: str) -> Downloaded:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        with yt_dlp.YoutubeDL(self.options()) as ydl:
+        with GuardProxy(self.net) as proxy, yt_dlp.YoutubeDL(self.options(proxy.url)) as ydl:
             info = self._guard(lambda: ydl.extract_info(url, download=False))
             info = _single_entry(info)
             check_metadata(info, self.ctx)
+            keep_http_formats(info)
             metadata = metadata_of(info)
             self.ctx.reporter.metadata(metadata)
             language = self._choose_captions(ydl, info)
@@ -127,12 +171,37 @@ class YtdlpDownloader:
             return None
         wanted = self.ctx.options.language
         for key, flag in (("subtitles", "writesubtitles"), ("automatic_captions", "writeautomaticsub")):
-            language = pick_language(info.get(key) or {}, wanted, info.get("language"))
+            info[key] = self._reachable_tracks(info.get(key) or {})
+            language = pick_language(info[key], wanted, info.get("language"))
             if language:
                 ydl.params[flag] = True
                 ydl.params["subtitleslangs"] = [language]
                 return language
         return None
+
+    def _reachable_tracks(self, tracks: dict[str, Any]) -> dict[str, Any]:
+        """Caption tracks whose URL the policy allows; the others are skipped, never fetched.
+
+        A caption track elsewhere should not sink a video that is itself fine (Whisper transcribes
+        instead), so this is a warning, not an error. Addresses are still checked by the guard.
+        """
+        kept: dict[str, Any] = {}
+        for language, entries in tracks.items():
+            allowed = [e for e in entries or [] if self._track_allowed(e.get("url") or "")]
+            if allowed:
+                kept[language] = allowed
+        return kept
+
+    def _track_allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        try:
+            if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+                raise SourceRejected(f"captions at {url[:80]!r} are not fetched over http(s)")
+            self.net.policy.check_target(parts.scheme.lower(), parts.hostname, url_port(parts))
+        except SourceRejected as exc:
+            self.ctx.reporter.warning(f"Source captions skipped: {exc}")
+            return False
+        return True
 
     def _guard(self, call: Any) -> Any:
         try:
@@ -145,7 +214,15 @@ class YtdlpDownloader:
         except yt_dlp.utils.DownloadError as exc:
             if self.ctx.cancel.cancelled:
                 raise JobCancelled("The job was cancelled") from None
+            if self.net.refusals:  # the real reason, not yt-dlp's "HTTP Error 403"
+                raise DownloadError(f"The download was stopped: {self.net.refusals[0]}") from None
             raise DownloadError(explain(str(exc))) from None
+
+
+def _remote_ffmpeg_input() -> list[str]:
+    if any(os.environ.get(name, "").strip() for name in ("no_proxy", "NO_PROXY")):
+        return NO_REMOTE_FFMPEG_INPUT
+    return REMOTE_FFMPEG_INPUT
 
 
 def explain(message: str) -> str:
@@ -156,6 +233,27 @@ def explain(message: str) -> str:
             "upload the video file instead, or upgrade yt-dlp (pip install -U yt-dlp)."
         )
     return f"Download failed: {message[:300]}"
+
+
+def keep_http_formats(info: dict[str, Any]) -> None:
+    """Drop formats not fetched over http(s) (rtmp, rtsp, file:, ...): the guard only sees http."""
+    formats = info.get("formats")
+    candidates = formats if formats is not None else [info]
+    kept = [f for f in candidates if _http_format(f)]
+    if not kept:
+        raise DownloadError("None of the video's formats can be downloaded over HTTP(S)")
+    if formats is not None:
+        info["formats"] = kept
+
+
+def _http_format(fmt: dict[str, Any]) -> bool:
+    urls = [fmt.get(key) for key in ("url", "manifest_url", "fragment_base_url") if fmt.get(key)]
+    fragments = fmt.get("fragments")
+    if isinstance(fragments, list):  # (a generator, for live DASH, is left alone: lives are refused)
+        urls += [f.get("url") for f in fragments if isinstance(f, dict) and f.get("url")]
+    if not (urls or fragments) or not all(urlsplit(str(u)).scheme.lower() in {"http", "https"} for u in urls):
+        return False
+    return all(p in HTTP_PROTOCOLS for p in determine_protocol(fmt).split("+"))
 
 
 def _single_entry(info: dict[str, Any]) -> dict[str, Any]:

@@ -56,8 +56,7 @@ def encode_args(
         "error",
         "-ss",
         f"{start:.3f}",
-        "-i",
-        str(source),
+        *ffmpeg.input_args(source),
         "-t",
         f"{duration:.3f}",
     ]
@@ -206,7 +205,7 @@ def _write_best(jpegs: Iterable[bytes], out: Path) -> None:
 
 def _frame_jpeg(ctx: JobContext, video: Path, at: float) -> bytes:
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1",
+        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", *ffmpeg.input_args(video), "-frames:v", "1",
         "-vf", "scale='min(1280,iw)':-2", "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "3", "-",
     ]  # fmt: skip
     return ffmpeg.run(

@@ -22,7 +22,7 @@ def jwt_settings(config: Config) -> dict[str, Any]:
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=config.access_token_minutes),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=config.refresh_token_days),
-        "JWT_COOKIE_SECURE": config.cookie_secure,
+        "JWT_COOKIE_SECURE": bool(config.cookie_secure),
         "JWT_COOKIE_SAMESITE": "Lax",
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_CSRF_IN_COOKIES": True,

@@ -45,7 +45,9 @@ def _failed(response: ResponseReturnValue) -> bool:
 
 
 @bp.post("/register")
-@spec.validate(json=RegisterIn, resp=responses({"HTTP_201": UserEnvelope}, 400, 409, 415), tags=["auth"])
+# Every attempt counts (a successful sign-up is what an account farm wants), per client address.
+@limiter.limit(lambda: config().register_rate_limit)
+@spec.validate(json=RegisterIn, resp=responses({"HTTP_201": UserEnvelope}, 400, 409, 415, 429), tags=["auth"])
 def register() -> ResponseReturnValue:
     body: RegisterIn = request.context.json  # type: ignore[attr-defined]
     user = auth_service.register(body.email, body.password, body.name)

@@ -6,7 +6,6 @@ import pytest
 
 from backend.config import Config, ConfigError, finalize
 
-
 KEY_A, KEY_B = "a" * 32, "b" * 32
 
 

@@ -62,7 +62,16 @@ class LoginIn(Credentials):
 
 
 class LogoutIn(StrictModel):
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(
+        None,
+        description="A refresh token to revoke as well (bearer clients; browsers send the "
+        "refresh cookie). The session of the access token is revoked in any case.",
+    )
+
+
+class PasswordIn(StrictModel):
+    current_password: Password
+    new_password: NewPassword
 
 
 class UserOut(OutModel):
@@ -86,3 +95,4 @@ class LoginOut(OutModel):
 
 class RefreshOut(OutModel):
     access_token: str
+    refresh_token: str = Field(description="The successor of the refresh token used, which is now retired")

@@ -149,8 +149,13 @@ def _ensure_sweeper(app: Flask, connections: Connections) -> None:
 
 def _sweep_forever(app: Flask, connections: Connections, server: Any) -> None:
     interval = float(app.extensions[CONFIG_KEY].socket_auth_check_seconds)
-    # One sweeper per app and server: a later init_app (tests build many apps) retires it.
+    # One sweeper per app and server, running while it has sockets to watch (the next connect
+    # starts it again); a later init_app (tests build many apps) retires it too.
     while socketio.server is server:
+        with connections.lock:
+            if not connections.by_sid:
+                connections.sweeper_started = False
+                return
         soonest = min((c.expires_at for c in connections.snapshot().values()), default=None)
         # Wake at the next expiry if it comes before the next periodic check.
         delay = interval if soonest is None else max(0.05, min(interval, soonest - time.time()))

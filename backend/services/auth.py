@@ -142,7 +142,7 @@ def change_password(user: User, current: str, new: str, keep_session: str | None
             code="invalid_current_password",
         )
     user.password_hash = _hash(new)
-    db.session.commit()
+    # One commit for both: a new password with the old sessions still live must not persist.
     return revoke_user_sessions(user.id, "password", keep=keep_session)
 
 

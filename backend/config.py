@@ -18,6 +18,9 @@ from dotenv import dotenv_values
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 GIB = 1024**3
+APP_ENVS = ("development", "production", "test")
+# HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token.
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -43,11 +46,13 @@ class Config:
     jwt_secret_key: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None  # unset: on in production only (finalize decides)
     bcrypt_rounds: int = 12
     redis_url: str = ""
     login_rate_limit: str = "5 per minute"
     login_ip_rate_limit: str = "30 per minute"
+    register_rate_limit: str = "10 per hour"  # registrations per client address
+    socket_auth_check_seconds: float = 10.0  # how often open sockets' tokens are re-checked
     cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
 
     criteria_dir: Path = field(default_factory=lambda: REPO_ROOT / "criteria")
@@ -138,7 +143,7 @@ class Config:
 
 def _coerce(type_name: Any, raw: str) -> Any:
     kind = str(type_name)
-    if kind == "bool":
+    if kind in {"bool", "bool | None"}:
         return _bool(raw)
     if kind == "int":
         return int(raw)
@@ -152,7 +157,22 @@ def _coerce(type_name: Any, raw: str) -> Any:
 
 
 def finalize(config: Config) -> Config:
-    """Fill the signing keys: required in production, generated and persisted in development."""
+    """Validate the config and fill what depends on the environment: the signing keys (required
+    in production, generated and persisted in development) and the cookies' Secure flag."""
+    if config.app_env not in APP_ENVS:
+        # A typo like "prod" must not silently run with development defaults.
+        raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {config.app_env!r}")
+    config = _with_secrets(config)
+    for name in ("secret_key", "jwt_secret_key"):
+        if len(getattr(config, name).encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{name.upper()} must be at least {MIN_SECRET_BYTES} bytes long")
+    if config.cookie_secure is None:
+        # Production is served over HTTPS; an explicit COOKIE_SECURE=false still wins.
+        config = config.with_overrides(cookie_secure=config.is_production)
+    return config
+
+
+def _with_secrets(config: Config) -> Config:
     if config.secret_key and config.jwt_secret_key:
         return config
     if config.is_production:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response
+from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import CSRFError
 
 from backend.config import Config
@@ -12,6 +13,18 @@ from backend.errors import envelope
 from backend.extensions import jwt
 from backend.models import User
 from backend.services import auth as auth_service
+
+# The claim naming the login session (token family) every token belongs to.
+SESSION_CLAIM = "fam"
+
+
+def issue_tokens(user_id: str, session_id: str, refresh_jti: str) -> tuple[str, str]:
+    """An access token and the session's current refresh token (its jti is the one the session
+    expects next), both tagged with the session so that revoking it revokes them."""
+    claims = {SESSION_CLAIM: session_id}
+    access = create_access_token(identity=user_id, additional_claims=claims)
+    refresh = create_refresh_token(identity=user_id, additional_claims={**claims, "jti": refresh_jti})
+    return access, refresh
 
 
 def jwt_settings(config: Config) -> dict[str, Any]:
@@ -22,7 +35,7 @@ def jwt_settings(config: Config) -> dict[str, Any]:
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=config.access_token_minutes),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=config.refresh_token_days),
-        "JWT_COOKIE_SECURE": config.cookie_secure,
+        "JWT_COOKIE_SECURE": bool(config.cookie_secure),
         "JWT_COOKIE_SAMESITE": "Lax",
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_CSRF_IN_COOKIES": True,
@@ -49,7 +62,10 @@ def register_jwt_handlers(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return auth_service.is_revoked(payload["jti"])
+        # Per session, not per token: logout, logout-all and a password change revoke the
+        # access token and every refresh token of a login at once. Whether a refresh token is
+        # the session's current one is the refresh route's business (reuse revokes the session).
+        return not auth_service.is_session_active(payload.get(SESSION_CLAIM))
 
     # flask-jwt-extended answers 401/422 with its own body; every case is a 401 in our envelope.
     jwt.unauthorized_loader(lambda reason: _unauthorized("Authentication required."))

@@ -33,7 +33,7 @@ def make_config(data_dir: Path, database_url: str, **overrides: Any) -> Config:
         app_env="test",
         data_dir=data_dir,
         database_url=database_url,
-        secret_key="test-secret",
+        secret_key="test-secret-that-is-at-least-32-bytes",
         jwt_secret_key="test-jwt-secret-that-is-long-enough-for-hs256",
         bcrypt_rounds=4,
         job_workers=1,

@@ -4,17 +4,17 @@ from backend.models.base import new_id, utcnow
 from backend.models.clip import Clip
 from backend.models.criteria import CriteriaRevision
 from backend.models.job import Job, JobEvent, JobStage, JobStatus
-from backend.models.token import RevokedToken
+from backend.models.token import AuthSession
 from backend.models.user import User, UserSettings
 
 __all__ = [
+    "AuthSession",
     "Clip",
     "CriteriaRevision",
     "Job",
     "JobEvent",
     "JobStage",
     "JobStatus",
-    "RevokedToken",
     "User",
     "UserSettings",
     "new_id",

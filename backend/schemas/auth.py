@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from backend.schemas.common import OutModel, StrictModel, UTCTime
 
@@ -11,13 +12,37 @@ from backend.schemas.common import OutModel, StrictModel, UTCTime
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# bcrypt reads only the first 72 bytes (and bcrypt >= 5 raises above that): a longer password
+# is refused everywhere one is taken, instead of being silently truncated or crashing.
+MAX_PASSWORD_BYTES = 72
+MIN_PASSWORD_BYTES = 8
+
+
 def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
+def _within_bcrypt(value: str) -> str:
+    if len(value.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"must be at most {MAX_PASSWORD_BYTES} bytes long")
+    return value
+
+
+def _new_password(value: str) -> str:
+    size = len(value.encode("utf-8"))
+    if size < MIN_PASSWORD_BYTES or size > MAX_PASSWORD_BYTES:
+        raise ValueError(f"must be {MIN_PASSWORD_BYTES} to {MAX_PASSWORD_BYTES} bytes long")
+    return value
+
+
+# Any password checked against a hash (login, current password) / a password to be hashed.
+Password = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_within_bcrypt)]
+NewPassword = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_new_password)]
+
+
 class Credentials(StrictModel):
     email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+    password: Password
 
     @field_validator("email")
     @classmethod
@@ -28,16 +53,8 @@ class Credentials(StrictModel):
 
 
 class RegisterIn(Credentials):
+    password: NewPassword  # type: ignore[assignment]
     name: str = Field("", max_length=120)
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str) -> str:
-        # bcrypt only reads 72 bytes; a longer password would be silently truncated.
-        size = len(value.encode("utf-8"))
-        if size < 8 or size > 72:
-            raise ValueError("must be 8 to 72 bytes long")
-        return value
 
 
 class LoginIn(Credentials):
@@ -45,7 +62,16 @@ class LoginIn(Credentials):
 
 
 class LogoutIn(StrictModel):
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(
+        None,
+        description="A refresh token to revoke as well (bearer clients; browsers send the "
+        "refresh cookie). The session of the access token is revoked in any case.",
+    )
+
+
+class PasswordIn(StrictModel):
+    current_password: Password
+    new_password: NewPassword
 
 
 class UserOut(OutModel):
@@ -69,3 +95,4 @@ class LoginOut(OutModel):
 
 class RefreshOut(OutModel):
     access_token: str
+    refresh_token: str = Field(description="The successor of the refresh token used, which is now retired")

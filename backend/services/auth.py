@@ -1,16 +1,20 @@
-"""Users, passwords and token revocation."""
+"""Users, passwords and login sessions (the unit that token revocation works on)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.errors import Conflict, Unauthorized
+from backend.errors import Conflict, Unauthorized, ValidationFailed
 from backend.extensions import bcrypt, db
-from backend.models import Job, RevokedToken, User
+from backend.models import AuthSession, Job, User, new_id, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def register(email: str, password: str, name: str = "") -> User:
@@ -51,22 +55,112 @@ def storage_used(user_id: str) -> int:
     return int(total or 0)
 
 
-def revoke(jti: str, user_id: str, token_type: str, expires_at: int) -> None:
-    if db.session.get(RevokedToken, jti) is not None:
-        return
-    db.session.add(
-        RevokedToken(
-            jti=jti,
-            user_id=user_id,
-            token_type=token_type,
-            expires_at=datetime.fromtimestamp(expires_at, UTC),
+class RefreshReused(Unauthorized):
+    """A retired refresh token came back: someone holds a copy. Its session is now revoked."""
+
+    code = "refresh_token_reused"
+
+
+def start_session(user_id: str, lifetime: timedelta) -> AuthSession:
+    """A new login session; its first refresh token gets `session.refresh_jti` as jti."""
+    now = utcnow()
+    # Rows of sessions that can no longer be refreshed are pruned here, per user, so the
+    # table stays the size of the live sessions without a separate clean-up job.
+    db.session.execute(
+        delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.expires_at < now)
+    )
+    session = AuthSession(user_id=user_id, refresh_jti=new_id(), expires_at=now + lifetime)
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def rotate(session_id: str, presented_jti: str, lifetime: timedelta) -> str:
+    """Retire the presented refresh token and return the jti of its successor.
+
+    One conditional UPDATE does the check and the swap, so two concurrent uses of the same
+    token cannot both succeed (on SQLite and PostgreSQL alike): the loser is a reuse.
+    """
+    now, successor = utcnow(), new_id()
+    swapped = db.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.refresh_jti == presented_jti,
+            AuthSession.revoked_at.is_(None),
         )
+        .values(refresh_jti=successor, last_used_at=now, expires_at=now + lifetime)
     )
     db.session.commit()
+    if _rowcount(swapped) == 1:
+        return successor
+    if _revoke_where(AuthSession.id == session_id, reason="reuse"):
+        log.warning("refresh token reused: session %s revoked", session_id)
+        raise RefreshReused("This refresh token was already used; the session has been revoked.")
+    raise Unauthorized("The token has been revoked.")
 
 
-def is_revoked(jti: str) -> bool:
-    return db.session.get(RevokedToken, jti) is not None
+def revoke_session(session_id: str, user_id: str, reason: str) -> bool:
+    """Revoke one session of this user; False when it was not live (or not theirs)."""
+    return bool(_revoke_where(AuthSession.id == session_id, AuthSession.user_id == user_id, reason=reason))
+
+
+def revoke_user_sessions(user_id: str, reason: str, keep: str | None = None) -> list[str]:
+    """Revoke every live session of a user except `keep`; the ids revoked."""
+    conditions = [AuthSession.user_id == user_id]
+    if keep is not None:
+        conditions.append(AuthSession.id != keep)
+    return _revoke_where(*conditions, reason=reason)
+
+
+def is_session_active(session_id: str | None) -> bool:
+    """Whether tokens of this session are still honoured. Tokens without a session (issued
+    before sessions existed) are not: they cannot be revoked by logout-all."""
+    if not session_id:
+        return False
+    session = db.session.get(AuthSession, session_id)
+    return session is not None and session.revoked_at is None
+
+
+def active_sessions(session_ids: set[str]) -> set[str]:
+    """The live ones among these sessions, in one query (the socket sweep asks for many)."""
+    if not session_ids:
+        return set()
+    rows = db.session.scalars(
+        select(AuthSession.id).where(AuthSession.id.in_(session_ids), AuthSession.revoked_at.is_(None))
+    )
+    return set(rows)
+
+
+def change_password(user: User, current: str, new: str, keep_session: str | None) -> list[str]:
+    """Set a new password after checking the current one; every other session is revoked (the
+    ids are returned), the caller's own keeps working."""
+    if not bcrypt.check_password_hash(user.password_hash, current):
+        raise ValidationFailed(
+            "The current password is incorrect.",
+            {"current_password": ["incorrect"]},
+            code="invalid_current_password",
+        )
+    user.password_hash = _hash(new)
+    # One commit for both: a new password with the old sessions still live must not persist.
+    return revoke_user_sessions(user.id, "password", keep=keep_session)
+
+
+def _revoke_where(*conditions: ColumnElement[bool], reason: str) -> list[str]:
+    live = [*conditions, AuthSession.revoked_at.is_(None)]
+    ids = list(db.session.scalars(select(AuthSession.id).where(*live)))
+    if ids:
+        db.session.execute(
+            update(AuthSession)
+            .where(AuthSession.id.in_(ids), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+    db.session.commit()
+    return ids
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _hash(password: str) -> str:

@@ -201,3 +201,41 @@ def test_successful_logins_do_not_count_towards_the_limit(client: FlaskClient) -
     register(client)
     for _ in range(8):
         login(client)
+
+
+@pytest.mark.parametrize(
+    "password", ["é" * 37, "x" * 73, "x" * 1000], ids=["74-bytes", "73-bytes", "1000-bytes"]
+)
+def test_login_with_a_password_over_72_bytes_is_a_400_not_a_500(client: FlaskClient, password: str) -> None:
+    register(client)
+    response = client.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": password})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and error["fields"]["password"]
+
+
+def test_login_with_exactly_72_bytes_checks_the_password(client: FlaskClient) -> None:
+    register(client, password="é" * 36)
+    login(client, password="é" * 36)
+    wrong = client.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": "é" * 35 + "e"})
+    assert wrong.status_code == 401
+
+
+@pytest.mark.parametrize("config_overrides", [{"register_rate_limit": "3 per minute"}])
+def test_registration_is_rate_limited_per_address(client: FlaskClient) -> None:
+    statuses = [
+        client.post(
+            "/api/v1/auth/register", json={"email": f"u{i}@example.com", "password": PASSWORD}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    limited = client.post("/api/v1/auth/register", json={"email": "x@example.com", "password": PASSWORD})
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    # Another address is not affected.
+    other = client.post(
+        "/api/v1/auth/register",
+        json={"email": "y@example.com", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert other.status_code == 201

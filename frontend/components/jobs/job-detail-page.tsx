@@ -1,7 +1,6 @@
 "use client";
 
-import Link from "next/link";
-import { useParams, useRouter } from "next/navigation";
+import { notFound, useParams, useRouter } from "next/navigation";
 import { useState } from "react";
 import { ClipCard } from "@/components/clips/clip-card";
 import { JobActions } from "@/components/jobs/job-actions";
@@ -28,7 +27,7 @@ function sortedClips(job: JobDetailType): Clip[] {
   return [...(job.clips ?? [])].sort((a, b) => a.start_time - b.start_time);
 }
 
-export function JobDetail() {
+export function JobDetailPage() {
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
   const live = useJobLive(id);
@@ -38,8 +37,8 @@ export function JobDetail() {
   const transcript = useQuery(job && transcriptReady(job) ? `transcript-${id}-${job.status}` : null, () => api.jobs.transcript(id));
 
   if (live.error && !job) {
-    if (live.error instanceof ApiError && live.error.status === 404)
-      return <EmptyState title="Job not found" description="It was deleted, or it is not yours." action={<Link href="/jobs" className="text-accent-700 underline">Back to jobs</Link>} />;
+    // Rendered by this route's not-found.tsx.
+    if (live.error instanceof ApiError && live.error.status === 404) notFound();
     return <ErrorState error={live.error} onRetry={live.reload} />;
   }
   if (!job) return <LoadingState label="Loading job…" />;

@@ -98,14 +98,14 @@ export function AuthForm({ mode }: { mode: Mode }) {
         {mode === "login" ? (
           <>
             New here?{" "}
-            <Link href="/register" className="font-medium text-accent-700 hover:underline">
+            <Link href="/register" className="font-medium text-accent-700 underline hover:text-accent-900">
               Create an account
             </Link>
           </>
         ) : (
           <>
             Already have an account?{" "}
-            <Link href="/login" className="font-medium text-accent-700 hover:underline">
+            <Link href="/login" className="font-medium text-accent-700 underline hover:text-accent-900">
               Log in
             </Link>
           </>

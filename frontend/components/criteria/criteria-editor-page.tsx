@@ -42,7 +42,7 @@ export function CriteriaEditorPage() {
         title={current.data.title || current.data.name}
         description={
           <>
-            <Link href="/criteria" className="text-accent-700 hover:underline">
+            <Link href="/criteria" className="text-accent-700 underline hover:text-accent-900">
               Criteria
             </Link>{" "}
             / <span className="font-mono">{name}</span> ·{" "}
@@ -50,7 +50,7 @@ export function CriteriaEditorPage() {
           </>
         }
       />
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           <CriteriaEditor
             key={`${current.data.source}-${current.data.revision}`}

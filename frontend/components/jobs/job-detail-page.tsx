@@ -116,7 +116,7 @@ export function JobDetailPage() {
             description={job.status === "completed" ? undefined : "They appear when processing completes; this page updates by itself."}
           />
         ) : (
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {clips.map((clip, i) => (
               <ClipCard
                 key={clip.id}
@@ -132,7 +132,7 @@ export function JobDetailPage() {
         )}
       </section>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader title="Transcript" description={transcript.data ? `${titleCase(transcript.data.source)} · ${transcript.data.language}` : undefined} />
           <div className="p-4">

@@ -13,7 +13,10 @@ import { defineConfig, devices } from "@playwright/test";
 const BACKEND_PORT = Number(process.env.E2E_BACKEND_PORT ?? 5055);
 const FRONTEND_PORT = Number(process.env.E2E_FRONTEND_PORT ?? 3055);
 const backendUrl = `http://127.0.0.1:${BACKEND_PORT}`;
-const baseURL = `http://127.0.0.1:${FRONTEND_PORT}`;
+// E2E_BASE_URL: test a dashboard (and its backend) already running there instead of starting
+// both, for quick iterations; the full run (scripts/frontend-test.sh) starts its own.
+const external = process.env.E2E_BASE_URL;
+const baseURL = external ?? `http://127.0.0.1:${FRONTEND_PORT}`;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..");
 
@@ -51,7 +54,7 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
-  webServer: [
+  webServer: external ? undefined : [
     {
       command: `.venv/bin/python -m backend serve --port ${BACKEND_PORT}`,
       cwd: repoRoot,

@@ -9,7 +9,8 @@ cd frontend
 step() { printf '\n==> %s\n' "$*"; }
 step "dashboard: API types match the backend's OpenAPI document"
 spec_file=$(mktemp --suffix=.json)
-../.venv/bin/python -m backend openapi > "$spec_file"
+# From the repository root, so this checkout's backend is the one imported (not an installed copy).
+(cd .. && .venv/bin/python -m backend openapi) > "$spec_file"
 npm run --silent check:api -- "$spec_file"
 rm -f "$spec_file"
 step "dashboard: ESLint"

@@ -1,14 +1,17 @@
-import Link from "next/link";
-import { buttonClass } from "@/components/ui/button";
+import type { Metadata } from "next";
+import { NotFoundView } from "@/components/ui/route-states";
+
+export const metadata: Metadata = { title: "Page not found" };
 
 export default function NotFound() {
   return (
-    <main className="mx-auto max-w-md px-4 py-24 text-center">
-      <h1 className="text-2xl font-semibold">Page not found</h1>
-      <p className="mt-2 text-sm text-zinc-500">The page does not exist, or it belongs to someone else.</p>
-      <Link href="/" className={buttonClass("primary", "md", "mt-6")}>
-        Back to overview
-      </Link>
+    <main>
+      <NotFoundView
+        title="Page not found"
+        description="The page does not exist, or it belongs to someone else."
+        href="/"
+        linkLabel="Back to overview"
+      />
     </main>
   );
 }

@@ -7,12 +7,13 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { describedBy, Field, FormError } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { api, ApiError, errorMessage } from "@/lib/api";
+import { useFormAction, type FieldErrors } from "@/hooks/use-form-action";
+import { api } from "@/lib/api";
+import { safeNext } from "@/lib/safe-next";
 
 type Mode = "login" | "register";
-type Errors = Partial<Record<"name" | "email" | "password" | "form", string>>;
-
 const FIELDS = ["name", "email", "password"] as const;
+type Errors = FieldErrors<(typeof FIELDS)[number]>;
 
 export function validateCredentials(mode: Mode, email: string, password: string): Errors {
   const errors: Errors = {};
@@ -23,40 +24,30 @@ export function validateCredentials(mode: Mode, email: string, password: string)
   return errors;
 }
 
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
-
 export function AuthForm({ mode }: { mode: Mode }) {
   const router = useRouter();
   const params = useSearchParams();
   const [email, setEmail] = useState(params.get("email") ?? "");
   const [password, setPassword] = useState("");
   const [name, setName] = useState("");
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, fieldErrors: errors, formErrors, submit } = useFormAction(FIELDS, { holdBusyOnSuccess: true });
   const registered = params.get("registered") === "1";
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const local = validateCredentials(mode, email, password);
-    setErrors(local);
-    if (Object.keys(local).length > 0) return;
-    setBusy(true);
-    try {
-      if (mode === "register") {
-        await api.auth.register({ email: email.trim(), password, ...(name.trim() ? { name: name.trim() } : {}) });
-        router.push(`/login?registered=1&email=${encodeURIComponent(email.trim())}`);
-      } else {
-        await api.auth.login({ email: email.trim(), password });
-        router.replace(safeNext(params.get("next")));
-        router.refresh();
-      }
-    } catch (err) {
-      setErrors(toErrors(err));
-      setBusy(false);
-    }
-  }
+  const onSubmit = (e: FormEvent) =>
+    submit(
+      e,
+      () => validateCredentials(mode, email, password),
+      async () => {
+        if (mode === "register") {
+          await api.auth.register({ email: email.trim(), password, ...(name.trim() ? { name: name.trim() } : {}) });
+          router.push(`/login?registered=1&email=${encodeURIComponent(email.trim())}`);
+        } else {
+          await api.auth.login({ email: email.trim(), password });
+          router.replace(safeNext(params.get("next")));
+          router.refresh();
+        }
+      },
+    );
 
   const title = mode === "login" ? "Log in" : "Create your account";
   return (
@@ -68,7 +59,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
         </p>
       )}
       <form onSubmit={onSubmit} noValidate className="mt-5 space-y-4">
-        <FormError messages={[errors.form]} />
+        <FormError messages={formErrors} />
         {mode === "register" && (
           <Field id="name" label="Name (optional)" error={errors.name}>
             <Input {...describedBy("name", errors.name)} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
@@ -107,14 +98,14 @@ export function AuthForm({ mode }: { mode: Mode }) {
         {mode === "login" ? (
           <>
             New here?{" "}
-            <Link href="/register" className="font-medium text-accent-700 hover:underline">
+            <Link href="/register" className="font-medium text-accent-700 underline hover:text-accent-900">
               Create an account
             </Link>
           </>
         ) : (
           <>
             Already have an account?{" "}
-            <Link href="/login" className="font-medium text-accent-700 hover:underline">
+            <Link href="/login" className="font-medium text-accent-700 underline hover:text-accent-900">
               Log in
             </Link>
           </>
@@ -122,16 +113,4 @@ export function AuthForm({ mode }: { mode: Mode }) {
       </p>
     </Card>
   );
-}
-
-function toErrors(err: unknown): Errors {
-  if (!(err instanceof ApiError)) return { form: errorMessage(err) };
-  const errors: Errors = {};
-  for (const f of FIELDS) {
-    const msg = err.fieldError(f);
-    if (msg) errors[f] = msg;
-  }
-  const rest = err.unclaimedFieldErrors(FIELDS);
-  if (Object.keys(errors).length === 0 || rest.length > 0) errors.form = [err.message, ...rest].join(" ");
-  return errors;
 }

@@ -22,7 +22,7 @@ export interface ClipCardProps {
 }
 
 function ScoreBadge({ score }: { score: number }) {
-  const tone = score >= 0.75 ? "bg-emerald-600" : score >= 0.5 ? "bg-accent-600" : "bg-zinc-500";
+  const tone = score >= 0.75 ? "bg-emerald-700" : score >= 0.5 ? "bg-accent-600" : "bg-zinc-500";
   return (
     <span className={cn("rounded px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white", tone)} title="Score out of 100">
       <span className="sr-only">Score </span>
@@ -85,7 +85,7 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
         ) : (
           <>
             <h3 className="font-medium leading-snug" data-testid="clip-title">
-              {index !== undefined && <span className="text-zinc-400">{index}. </span>}
+              {index !== undefined && <span className="text-zinc-500">{index}. </span>}
               {clip.title}
             </h3>
             <p className="text-xs tabular-nums text-zinc-500">
@@ -94,7 +94,7 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
               {showJobLink && (
                 <>
                   {" · "}
-                  <Link href={`/jobs/${clip.job_id}`} className="text-accent-700 hover:underline">
+                  <Link href={`/jobs/${clip.job_id}`} className="text-accent-700 underline hover:text-accent-900">
                     job
                   </Link>
                 </>

@@ -4,9 +4,9 @@ import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { describedBy, Field, FormError } from "@/components/ui/field";
 import { Input, Textarea } from "@/components/ui/input";
-import { api, ApiError, errorMessage, type Clip, type ClipUpdate } from "@/lib/api";
+import { useFormAction } from "@/hooks/use-form-action";
+import { api, type Clip, type ClipUpdate } from "@/lib/api";
 
-type Errors = Partial<Record<"title" | "description" | "tags", string>>;
 const FIELDS = ["title", "description", "tags"] as const;
 
 export function parseTags(text: string): string[] {
@@ -29,33 +29,20 @@ export function ClipEditor({ clip, onSaved, onCancel, save = api.clips.update }:
   const [title, setTitle] = useState(clip.title);
   const [description, setDescription] = useState(clip.description ?? "");
   const [tags, setTags] = useState((clip.tags ?? []).join(", "));
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  // The editor closes once saved, so it stays busy until it goes.
+  const { busy, fieldErrors: errors, formErrors, submit } = useFormAction(FIELDS, { holdBusyOnSuccess: true });
   const id = (f: string) => `clip-${clip.id}-${f}`;
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    if (!title.trim()) return setErrors({ title: "Give the clip a title." });
-    setErrors({});
-    setFormError([]);
-    setBusy(true);
-    try {
-      onSaved(await save(clip.id, { title: title.trim(), description, tags: parseTags(tags) }));
-    } catch (err) {
-      if (err instanceof ApiError) {
-        const next: Errors = {};
-        for (const f of FIELDS) if (err.fieldError(f)) next[f] = err.fieldError(f);
-        setErrors(next);
-        setFormError([err.message, ...err.unclaimedFieldErrors(FIELDS)]);
-      } else setFormError([errorMessage(err)]);
-      setBusy(false);
-    }
-  }
+  const onSubmit = (e: FormEvent) =>
+    submit(
+      e,
+      () => (title.trim() ? {} : { title: "Give the clip a title." }),
+      async () => onSaved(await save(clip.id, { title: title.trim(), description, tags: parseTags(tags) })),
+    );
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label={`Edit ${clip.title}`}>
-      <FormError messages={formError} />
+      <FormError messages={formErrors} />
       <Field id={id("title")} label="Title" error={errors.title}>
         <Input {...describedBy(id("title"), errors.title)} value={title} onChange={(e) => setTitle(e.target.value)} />
       </Field>

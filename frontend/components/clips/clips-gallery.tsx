@@ -51,7 +51,7 @@ export function ClipsGallery() {
         />
       ) : (
         <>
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {clips.data.items.map((clip) => (
               <ClipCard
                 key={clip.id}

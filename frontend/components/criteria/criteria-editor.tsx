@@ -1,116 +1,20 @@
 "use client";
 
-import Link from "next/link";
-import { useParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { DiffView } from "@/components/criteria/diff-view";
 import { Button } from "@/components/ui/button";
-import { Card, CardHeader, PageHeader } from "@/components/ui/card";
+import { Card, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { describedBy, Field, FormError } from "@/components/ui/field";
 import { Input, Textarea } from "@/components/ui/input";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { LoadingState } from "@/components/ui/states";
 import { toast } from "@/components/ui/toast";
-import { useQuery } from "@/hooks/use-query";
-import { api, ApiError, errorMessage, type Criteria } from "@/lib/api";
+import { useFormAction } from "@/hooks/use-form-action";
+import { api, errorMessage, type Criteria } from "@/lib/api";
 import { cn } from "@/lib/cn";
-import { formatDateTime } from "@/lib/format";
 
 type Compare = "builtin" | "saved";
-
-export function CriteriaEditorPage() {
-  const { name: raw } = useParams<{ name: string }>();
-  const name = decodeURIComponent(raw);
-  const current = useQuery(`criteria-${name}`, () => api.criteria.get(name));
-  const builtin = useQuery(`criteria-builtin-${name}`, async () => {
-    try {
-      return await api.criteria.builtin(name);
-    } catch (err) {
-      // A criteria the user created has no built-in file.
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }
-  });
-  const revisions = useQuery(`criteria-revisions-${name}`, () => api.criteria.revisions(name));
-
-  const reloadAll = () => {
-    void current.reload();
-    void revisions.reload();
-  };
-
-  if (current.error && !current.data) {
-    if (current.error instanceof ApiError && current.error.status === 404)
-      return <EmptyState title="No such criteria" action={<Link href="/criteria" className="text-accent-700 underline">All criteria</Link>} />;
-    return <ErrorState error={current.error} onRetry={current.reload} />;
-  }
-  if (!current.data) return <LoadingState />;
-
-  return (
-    <>
-      <PageHeader
-        title={current.data.title || current.data.name}
-        description={
-          <>
-            <Link href="/criteria" className="text-accent-700 hover:underline">
-              Criteria
-            </Link>{" "}
-            / <span className="font-mono">{name}</span> ·{" "}
-            {current.data.source === "user" ? `your revision ${current.data.revision ?? ""}` : "built-in text"}
-          </>
-        }
-      />
-      <div className="grid gap-6 lg:grid-cols-3">
-        <div className="lg:col-span-2">
-          <CriteriaEditor
-            key={`${current.data.source}-${current.data.revision}`}
-            criteria={current.data}
-            builtin={builtin.data === undefined ? undefined : (builtin.data?.content ?? null)}
-            builtinError={builtin.error?.message}
-            onSaved={(saved) => {
-              current.setData(() => saved);
-              reloadAll();
-            }}
-            onReverted={reloadAll}
-          />
-        </div>
-        <Card>
-          <CardHeader title="Revision history" />
-          <div className="p-4">
-            {revisions.error ? (
-              <ErrorState error={revisions.error} onRetry={revisions.reload} />
-            ) : !revisions.data ? (
-              <LoadingState />
-            ) : revisions.data.length === 0 ? (
-              <p className="text-sm text-zinc-500">No edits yet: jobs use the built-in text.</p>
-            ) : (
-              <ol className="space-y-2 text-sm" aria-label="Revisions" data-testid="revisions">
-                {[...revisions.data]
-                  .sort((a, b) => b.revision - a.revision)
-                  .map((r) => (
-                    <li key={r.revision} className="flex items-baseline justify-between gap-2">
-                      <span className="font-medium">
-                        Revision {r.revision}
-                        {r.revision === current.data?.revision && current.data?.source === "user" && (
-                          <span className="ml-1 text-xs font-normal text-accent-700">(current)</span>
-                        )}
-                      </span>
-                      <span className="text-right text-xs text-zinc-500">
-                        {formatDateTime(r.created_at)}
-                        <br />
-                        <span className="font-mono" title={r.content_sha256}>
-                          {r.content_sha256.slice(0, 10)}
-                        </span>
-                      </span>
-                    </li>
-                  ))}
-              </ol>
-            )}
-          </div>
-        </Card>
-      </div>
-    </>
-  );
-}
+const FIELDS = ["content", "title"] as const;
 
 export interface CriteriaEditorProps {
   criteria: Criteria;
@@ -125,34 +29,25 @@ export function CriteriaEditor({ criteria, builtin, builtinError, onSaved, onRev
   const [content, setContent] = useState(criteria.content);
   const [title, setTitle] = useState(criteria.title);
   const [compare, setCompare] = useState<Compare>("builtin");
-  const [errors, setErrors] = useState<Partial<Record<"content" | "title", string>>>({});
-  const [formError, setFormError] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  const { busy: saving, fieldErrors: errors, formErrors, submit } = useFormAction(FIELDS);
+  const [reverting, setReverting] = useState(false);
   const [confirmRevert, setConfirmRevert] = useState(false);
+  const busy = saving || reverting;
   const dirty = content !== criteria.content || title !== criteria.title;
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    if (!content.trim()) return setErrors({ content: "The criteria text cannot be empty." });
-    setErrors({});
-    setFormError([]);
-    setBusy(true);
-    try {
-      const saved = await api.criteria.save(criteria.name, { content, ...(title.trim() ? { title: title.trim() } : {}) });
-      toast({ tone: "success", title: `Saved revision ${saved?.revision ?? ""}`.trim() });
-      onSaved(saved);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setErrors({ content: err.fieldError("content"), title: err.fieldError("title") });
-        setFormError([err.message, ...err.unclaimedFieldErrors(["content", "title"])]);
-      } else setFormError([errorMessage(err)]);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const onSubmit = (e: FormEvent) =>
+    submit(
+      e,
+      () => (content.trim() ? {} : { content: "The criteria text cannot be empty." }),
+      async () => {
+        const saved = await api.criteria.save(criteria.name, { content, ...(title.trim() ? { title: title.trim() } : {}) });
+        toast({ tone: "success", title: `Saved revision ${saved?.revision ?? ""}`.trim() });
+        onSaved(saved);
+      },
+    );
 
   async function revert() {
-    setBusy(true);
+    setReverting(true);
     try {
       await api.criteria.revert(criteria.name);
       toast({ tone: "success", title: "Reverted to the built-in text" });
@@ -160,7 +55,7 @@ export function CriteriaEditor({ criteria, builtin, builtinError, onSaved, onRev
     } catch (err) {
       toast({ tone: "error", title: "Could not revert", description: errorMessage(err) });
     } finally {
-      setBusy(false);
+      setReverting(false);
       setConfirmRevert(false);
     }
   }
@@ -170,7 +65,7 @@ export function CriteriaEditor({ criteria, builtin, builtinError, onSaved, onRev
     <div className="space-y-6">
       <Card className="p-4 sm:p-6">
         <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Edit criteria">
-          <FormError messages={formError} />
+          <FormError messages={formErrors} />
           <Field id="criteria-title" label="Title" error={errors.title}>
             <Input {...describedBy("criteria-title", errors.title)} value={title} onChange={(e) => setTitle(e.target.value)} />
           </Field>
@@ -191,7 +86,7 @@ export function CriteriaEditor({ criteria, builtin, builtinError, onSaved, onRev
               <Button variant="secondary" disabled={!dirty || busy} onClick={() => { setContent(criteria.content); setTitle(criteria.title); }}>
                 Discard changes
               </Button>
-              <Button type="submit" busy={busy} disabled={!dirty}>
+              <Button type="submit" busy={saving} disabled={!dirty || reverting}>
                 Save revision
               </Button>
             </div>
@@ -245,7 +140,7 @@ export function CriteriaEditor({ criteria, builtin, builtinError, onSaved, onRev
         description={<p>Your revisions stop being used; new jobs use the built-in file again.</p>}
         confirmLabel="Revert"
         danger
-        busy={busy}
+        busy={reverting}
         onCancel={() => setConfirmRevert(false)}
         onConfirm={() => void revert()}
       />

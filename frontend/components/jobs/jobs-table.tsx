@@ -80,7 +80,9 @@ export function JobsTable() {
             />
           </div>
         ) : (
-          <div className="overflow-x-auto">
+          // `relative` keeps the sr-only texts (absolutely placed) inside the scroller, where they
+          // cannot widen the page; the region is focusable so keyboards can scroll it.
+          <div className="relative overflow-x-auto focus-visible:outline-2 focus-visible:outline-accent-600" role="region" aria-label="Jobs table" tabIndex={0}>
             <table className="w-full min-w-[44rem] text-sm">
               <caption className="sr-only">Your jobs, newest first</caption>
               <thead className="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-zinc-500">

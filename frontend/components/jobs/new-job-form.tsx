@@ -4,38 +4,20 @@ import { useRouter } from "next/navigation";
 import { useRef, useState, type FormEvent } from "react";
 import { OptionsFields } from "@/components/settings/options-fields";
 import { Button } from "@/components/ui/button";
-import { Card, CardHeader, PageHeader } from "@/components/ui/card";
+import { Card, CardHeader } from "@/components/ui/card";
 import { describedBy, Field, FormError } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { ProgressBar } from "@/components/ui/progress-bar";
-import { ErrorState, LoadingState } from "@/components/ui/states";
 import { toast } from "@/components/ui/toast";
-import { useQuery } from "@/hooks/use-query";
-import { api, ApiError, errorMessage, type CriteriaSummary, type JobOptions } from "@/lib/api";
+import { useFormAction, type FieldErrors } from "@/hooks/use-form-action";
+import { api, type CriteriaSummary, type JobOptions } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes } from "@/lib/format";
-import { draftFromOptions, OPTION_FIELDS, optionErrorsFrom, optionsFromDraft, type OptionErrors } from "@/lib/options";
+import { draftFromOptions, OPTION_FIELDS, optionsFromDraft } from "@/lib/options";
 
 type Source = "url" | "upload";
-type SourceErrors = Partial<Record<"source_url" | "file" | "captions", string>>;
-const SOURCE_FIELDS = ["source_url", "file", "captions"] as const;
-
-export function NewJobPage() {
-  const settings = useQuery("settings", () => api.settings.get());
-  const criteria = useQuery("criteria", () => api.criteria.list());
-  return (
-    <>
-      <PageHeader title="New job" description="Find the best moments of a video and cut them into clips." />
-      {settings.error && !settings.data ? (
-        <ErrorState error={settings.error} onRetry={settings.reload} title="Could not load your defaults" />
-      ) : !settings.data ? (
-        <LoadingState />
-      ) : (
-        <NewJobForm defaults={settings.data} criteria={criteria.data} criteriaError={criteria.error?.message} />
-      )}
-    </>
-  );
-}
+const FIELDS = ["source_url", "file", "captions", ...OPTION_FIELDS] as const;
+type Errors = FieldErrors<(typeof FIELDS)[number]>;
 
 export function validateSourceUrl(value: string): string | undefined {
   const trimmed = value.trim();
@@ -64,44 +46,31 @@ export function NewJobForm({
   const [file, setFile] = useState<File | null>(null);
   const [captions, setCaptions] = useState<File | null>(null);
   const [draft, setDraft] = useState(() => draftFromOptions(defaults));
-  const [sourceErrors, setSourceErrors] = useState<SourceErrors>({});
-  const [optionErrors, setOptionErrors] = useState<OptionErrors>({});
-  const [formError, setFormError] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
   const [uploaded, setUploaded] = useState<number | null>(null);
   const abortRef = useRef<AbortController | null>(null);
+  // Stays busy after success: the browser moves on to the new job's page.
+  const { busy, fieldErrors: errors, formErrors, submit } = useFormAction(FIELDS, { holdBusyOnSuccess: true });
 
-  function validate(): { options: JobOptions; ok: boolean } {
-    const { options, errors } = optionsFromDraft(draft);
-    const srcErrors: SourceErrors = {};
-    if (source === "url") srcErrors.source_url = validateSourceUrl(url);
-    else if (!file) srcErrors.file = "Choose a video file.";
-    if (captions && !/\.(vtt|srt)$/i.test(captions.name)) srcErrors.captions = "Captions must be a .vtt or .srt file.";
-    const cleanSrc = Object.fromEntries(Object.entries(srcErrors).filter(([, v]) => v)) as SourceErrors;
-    setSourceErrors(cleanSrc);
-    setOptionErrors(errors);
-    return { options, ok: Object.keys(errors).length === 0 && Object.keys(cleanSrc).length === 0 };
+  function validate(): Errors {
+    const errors: Errors = { ...optionsFromDraft(draft).errors };
+    if (source === "url") errors.source_url = validateSourceUrl(url);
+    else if (!file) errors.file = "Choose a video file.";
+    if (captions && !/\.(vtt|srt)$/i.test(captions.name)) errors.captions = "Captions must be a .vtt or .srt file.";
+    return errors;
   }
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setFormError([]);
-    const { options, ok } = validate();
-    if (!ok) return;
-    setBusy(true);
-    try {
-      const job =
-        source === "url"
-          ? await api.jobs.createFromUrl({ source_url: url.trim(), options })
-          : await uploadFile(options);
-      toast({ tone: "success", title: "Job created", description: "Processing starts shortly." });
-      router.push(`/jobs/${job.id}`);
-    } catch (err) {
-      showError(err);
-      setBusy(false);
-      setUploaded(null);
-    }
-  }
+  const onSubmit = (e: FormEvent) =>
+    submit(e, validate, async () => {
+      const { options } = optionsFromDraft(draft);
+      try {
+        const job = source === "url" ? await api.jobs.createFromUrl({ source_url: url.trim(), options }) : await uploadFile(options);
+        toast({ tone: "success", title: "Job created", description: "Processing starts shortly." });
+        router.push(`/jobs/${job.id}`);
+      } catch (err) {
+        setUploaded(null);
+        throw err;
+      }
+    });
 
   function uploadFile(options: JobOptions) {
     abortRef.current = new AbortController();
@@ -112,22 +81,9 @@ export function NewJobForm({
     );
   }
 
-  function showError(err: unknown) {
-    if (!(err instanceof ApiError)) return setFormError([errorMessage(err)]);
-    if (err.code === "aborted") return setFormError([]);
-    const src: SourceErrors = {};
-    for (const f of SOURCE_FIELDS) {
-      const msg = err.fieldError(f);
-      if (msg) src[f] = msg;
-    }
-    setSourceErrors(src);
-    setOptionErrors(optionErrorsFrom(err));
-    setFormError([err.message, ...err.unclaimedFieldErrors([...SOURCE_FIELDS, ...OPTION_FIELDS])]);
-  }
-
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-6" aria-label="New job">
-      <FormError messages={formError} />
+      <FormError messages={formErrors} />
       <Card>
         <CardHeader title="Source" />
         <div className="space-y-4 p-4 sm:p-6">
@@ -161,9 +117,9 @@ export function NewJobForm({
             </div>
           </fieldset>
           {source === "url" ? (
-            <Field id="source_url" label="Video link" error={sourceErrors.source_url} hint="A YouTube link in any form: watch, youtu.be, shorts, live.">
+            <Field id="source_url" label="Video link" error={errors.source_url} hint="A YouTube link in any form: watch, youtu.be, shorts, live.">
               <Input
-                {...describedBy("source_url", sourceErrors.source_url, "hint")}
+                {...describedBy("source_url", errors.source_url, "hint")}
                 type="url"
                 inputMode="url"
                 placeholder="https://www.youtube.com/watch?v=…"
@@ -172,9 +128,9 @@ export function NewJobForm({
               />
             </Field>
           ) : (
-            <Field id="file" label="Video file" error={sourceErrors.file} hint={file ? `${file.name} · ${formatBytes(file.size)}` : "MP4, MOV, MKV, WebM…"}>
+            <Field id="file" label="Video file" error={errors.file} hint={file ? `${file.name} · ${formatBytes(file.size)}` : "MP4, MOV, MKV, WebM…"}>
               <Input
-                {...describedBy("file", sourceErrors.file, "hint")}
+                {...describedBy("file", errors.file, "hint")}
                 type="file"
                 accept="video/*,audio/*"
                 className="py-1.5"
@@ -185,11 +141,11 @@ export function NewJobForm({
           <Field
             id="captions"
             label="Captions file (optional)"
-            error={sourceErrors.captions}
+            error={errors.captions}
             hint="An SRT or VTT file skips transcription and uses your exact words."
           >
             <Input
-              {...describedBy("captions", sourceErrors.captions, "hint")}
+              {...describedBy("captions", errors.captions, "hint")}
               type="file"
               accept=".vtt,.srt,text/vtt,application/x-subrip"
               className="py-1.5"
@@ -204,7 +160,7 @@ export function NewJobForm({
           <OptionsFields
             draft={draft}
             onChange={setDraft}
-            errors={optionErrors}
+            errors={errors}
             criteria={criteria}
             criteriaError={criteriaError}
             advanced

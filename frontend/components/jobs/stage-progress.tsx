@@ -31,9 +31,9 @@ export function stageStates(job: Pick<Job, "status" | "stage" | "progress">): { 
 }
 
 const marker: Record<StageState, string> = {
-  done: "bg-emerald-600 text-white",
+  done: "bg-emerald-700 text-white",
   active: "bg-accent-600 text-white",
-  pending: "bg-zinc-200 text-zinc-500",
+  pending: "bg-zinc-200 text-zinc-700",
   failed: "bg-red-600 text-white",
 };
 const markerText: Record<StageState, string> = { done: "✓", active: "…", pending: "", failed: "!" };

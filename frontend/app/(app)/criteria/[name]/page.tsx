@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { CriteriaEditorPage } from "@/components/criteria/criteria-editor";
+import { CriteriaEditorPage } from "@/components/criteria/criteria-editor-page";
 
 export const metadata: Metadata = { title: "Edit criteria" };
 

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { JobDetail } from "@/components/jobs/job-detail";
+import { JobDetailPage } from "@/components/jobs/job-detail-page";
 
 export const metadata: Metadata = { title: "Job" };
 
 export default function Page() {
-  return <JobDetail />;
+  return <JobDetailPage />;
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { NewJobPage } from "@/components/jobs/new-job-form";
+import { NewJobPage } from "@/components/jobs/new-job-page";
 
 export const metadata: Metadata = { title: "New job" };
 

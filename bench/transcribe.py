@@ -94,7 +94,7 @@ def main() -> None:
     audio = ffmpeg.probe_media(video).duration
     loaded = time.perf_counter()
     model = whisper.get_model(args.model, "cpu", "int8")  # the one instance both sides use
-    print(f"model {Path(args.model).name} int8 cpu, loaded in {time.perf_counter() - loaded:.1f} s; "
+    print(f"model {args.model} int8 cpu, loaded in {time.perf_counter() - loaded:.1f} s; "
           f"audio {audio:.0f} s")  # fmt: skip
     for name, batch in (("sequential", 0), (f"batched (batch_size={args.batch_size})", args.batch_size)):
         ours = min(stage(args.model, video, work / f"{batch}-{k}", batch) for k in range(args.repeat))

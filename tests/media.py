@@ -97,6 +97,8 @@ class Talk:
     viral: tuple[float, float]  # (start, end) of the viral section
     width: int = 320
     height: int = 180
+    # (first, last) audible sample of each sentence: the cues also hold espeak's own lead-in/out.
+    speech: tuple[tuple[float, float], ...] = ()
 
 
 _ROOT: list[Path] = []
@@ -138,6 +140,7 @@ def talk() -> Talk:
     root.mkdir(exist_ok=True)
     pieces: list[np.ndarray] = [np.zeros(int(0.5 * SAMPLE_RATE), dtype="<i2")]
     cues: list[tuple[float, float, str]] = []
+    speech: list[tuple[float, float]] = []
     t = 0.5
     viral = (0.0, 0.0)
     for name, voice, sentences in SECTIONS:
@@ -146,6 +149,8 @@ def talk() -> Talk:
             samples = _espeak(sentence, root / f"s{len(cues)}.wav", voice["speed"], voice["amplitude"])
             duration = len(samples) / SAMPLE_RATE
             cues.append((round(t, 3), round(t + duration, 3), sentence))
+            first, last = audible_extent(samples)
+            speech.append((round(t + first, 3), round(t + last, 3)))
             gap = SECTION_GAP if i == len(sentences) - 1 else GAP
             pieces += [samples, np.zeros(int(gap * SAMPLE_RATE), dtype="<i2")]
             t += duration + int(gap * SAMPLE_RATE) / SAMPLE_RATE
@@ -165,7 +170,105 @@ def talk() -> Talk:
     )
     video = root / "talk.mp4"
     make_video(wav, video, duration)
-    return Talk(wav, video, vtt, srt, duration, cues, viral)
+    return Talk(wav, video, vtt, srt, duration, cues, viral, speech=tuple(speech))
+
+
+AUDIBLE = 300  # |sample| above this (about -40 dBFS) is sound, below it espeak's silence
+
+
+def audible_extent(samples: np.ndarray) -> tuple[float, float]:
+    """Seconds from the start of `samples` to its first and last audible sample."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > AUDIBLE)
+    if not loud.size:
+        return (0.0, 0.0)
+    return (float(loud[0]) / SAMPLE_RATE, float(loud[-1] + 1) / SAMPLE_RATE)
+
+
+def shifted_captions(talk_: Talk, offset: float, out: Path) -> Path:
+    """The talk's VTT with every cue moved by `offset` seconds (caption files are often off)."""
+    cues = [(max(0.0, s + offset), max(0.0, e + offset), x) for s, e, x in talk_.cues]
+    out.write_text("WEBVTT\n\n" + "\n".join(f"{_fmt(s)} --> {_fmt(e)}\n{x}\n" for s, e, x in cues))
+    return out
+
+
+@dataclass(frozen=True)
+class WordTalk:
+    """Speech built word by word, so each word's true start is known; one caption cue per sentence."""
+
+    video: Path
+    srt: Path
+    duration: float
+    words: list[tuple[float, float, str]]  # true audible (start, end, word)
+
+
+WORD_SENTENCES = [
+    "The garden committee meets every Monday morning.",
+    "Bring your gloves and a small shovel.",
+    "The tomatoes need water before the sun gets hot.",
+    "Nobody likes weeding, but it matters.",
+    "Thank you all for coming today.",
+]
+
+
+@functools.cache
+def word_talk() -> WordTalk:
+    """Each word synthesized alone and concatenated with short pauses (generated once per process)."""
+    root = cache_dir() / "words"
+    root.mkdir(exist_ok=True)
+    rng = np.random.default_rng(7)
+    pieces: list[np.ndarray] = [np.zeros(int(0.4 * SAMPLE_RATE), dtype="<i2")]
+    t = 0.4
+    words: list[tuple[float, float, str]] = []
+    cues: list[tuple[float, float, str]] = []
+    for sentence in WORD_SENTENCES:
+        cue_start = t
+        for k, token in enumerate(sentence.split()):
+            samples = _espeak(token.strip(".,"), root / f"w{len(words)}.wav", 165, 100)
+            first, last = audible_extent(samples)
+            samples = samples[int(first * SAMPLE_RATE) : int(last * SAMPLE_RATE)]  # no espeak lead-in
+            words.append((round(t, 3), round(t + len(samples) / SAMPLE_RATE, 3), token))
+            gap = float(rng.uniform(0.05, 0.2)) if k < len(sentence.split()) - 1 else 0.6
+            pieces += [samples, np.zeros(int(gap * SAMPLE_RATE), dtype="<i2")]
+            t += (len(samples) + int(gap * SAMPLE_RATE)) / SAMPLE_RATE
+        cues.append((round(cue_start, 3), words[-1][1], sentence))
+    wav = root / "words.wav"
+    _write_wav(wav, np.concatenate(pieces))
+    duration = sum(len(p) for p in pieces) / SAMPLE_RATE
+    srt = root / "words.srt"
+    srt.write_text(
+        "\n".join(f"{i}\n{_fmt(s, ',')} --> {_fmt(e, ',')}\n{x}\n" for i, (s, e, x) in enumerate(cues, 1))
+    )
+    video = root / "words.mp4"
+    make_video(wav, video, duration)
+    return WordTalk(video, srt, duration, words)
+
+
+GERMAN = [
+    "Guten Tag, meine Damen und Herren.",
+    "Heute sprechen wir über den Garten und die Pflanzen im Frühling.",
+    "Der Ausschuss trifft sich jeden ersten Montag im Monat in der Bibliothek.",
+    "Bitte bringen Sie Ihre eigenen Handschuhe und Werkzeuge mit.",
+]
+
+
+@functools.cache
+def german_speech() -> Path:
+    """A short German espeak-ng recording (WAV), for language checks."""
+    root = cache_dir() / "german"
+    root.mkdir(exist_ok=True)
+    out = root / "german.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", "de", "-w", str(out), " ".join(GERMAN)], check=True, capture_output=True
+    )
+    return out
+
+
+def _write_wav(path: Path, samples: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(samples.tobytes())
 
 
 def make_video(audio: Path, out: Path, duration: float, size: str = "320x180", fps: int = 25) -> None:

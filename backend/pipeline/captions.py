@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+
+from backend.pipeline.cuts import silent_frames, silent_runs
 from backend.pipeline.transcript import Segment, Transcript, Word
 
 TIMING = re.compile(
@@ -21,6 +24,10 @@ TIMING = re.compile(
 INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}\.\d{3})>")
 TAG = re.compile(r"</?[^>]+>")
 MIN_CUE = 0.05
+CUE_SLACK = 0.3  # caption files are often off by a few hundred ms: look this far past a cue
+WORD_GAP = 0.04  # a pause at least this long can separate two words
+SNAP = 0.25  # seconds a word start may move to the onset of speech after a pause
+MIN_WORD = 0.05
 
 
 class CaptionError(ValueError):
@@ -180,3 +187,81 @@ def to_srt(cues: list[tuple[float, float, str]]) -> str:
 def to_vtt(cues: list[tuple[float, float, str]]) -> str:
     blocks = [f"{format_timestamp(s)} --> {format_timestamp(e)}\n{text}\n" for s, e, text in cues]
     return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+# --- word times inside manual cues, from the audio -----------------------------------------
+
+
+def time_words(segments: list[Segment], db: np.ndarray, frame: float) -> list[Segment]:
+    """Cues without word times get them from the audio's energy (`db` per `frame` s from t=0).
+
+    Words follow the speech, not the clock: each word gets a share of the cue's *voiced* time
+    in proportion to its letters, and a word start near the onset of speech after a pause moves
+    onto that onset (speakers pause between words, rarely inside one).
+    """
+    out: list[Segment] = []
+    for i, seg in enumerate(segments):
+        if seg.words or not seg.text.split():
+            out.append(seg)
+            continue
+        lo = max(seg.start - CUE_SLACK, segments[i - 1].end if i else 0.0, 0.0)
+        hi = min(seg.end + CUE_SLACK, segments[i + 1].start if i + 1 < len(segments) else seg.end + CUE_SLACK)
+        out.append(Segment(seg.start, seg.end, seg.text, cue_words(seg, lo, hi, db, frame)))
+    return out
+
+
+def voiced_spans(db: np.ndarray, origin: float, frame: float) -> list[tuple[float, float]]:
+    """Speech between pauses of at least WORD_GAP, as absolute (start, end) times."""
+    silent = silent_frames(db)
+    spans, cursor = [], 0
+    for a, b in [*silent_runs(silent, max(1, round(WORD_GAP / frame))), (len(db), len(db))]:
+        if a > cursor:
+            spans.append((origin + cursor * frame, origin + a * frame))
+        cursor = b
+    return spans
+
+
+def cue_words(seg: Segment, lo: float, hi: float, db: np.ndarray, frame: float) -> tuple[Word, ...]:
+    tokens = seg.text.split()
+    a, b = max(0, int(lo / frame)), min(len(db), int(np.ceil(hi / frame)))
+    spans = voiced_spans(db[a:b], a * frame, frame) if b > a else []
+    if not spans:  # no audio to go by: spread by letters over the cue
+        spans = [(seg.start, seg.end)]
+    starts = [_timeline_to_time(spans, f) for f in _letter_fractions(tokens)]
+    onsets = [s for s, _ in spans]
+    for k in range(1, len(starts)):
+        near = [o for o in onsets if abs(o - starts[k]) <= SNAP and o > starts[k - 1] + MIN_WORD]
+        if near:
+            starts[k] = min(near, key=lambda o: abs(o - starts[k]))
+    starts[0] = spans[0][0]
+    for k in range(1, len(starts)):  # keep order even where snapping moved a neighbour
+        starts[k] = max(starts[k], starts[k - 1] + MIN_WORD / 2)
+    ends = [_speech_end_before(spans, starts[k], starts[k + 1]) for k in range(len(starts) - 1)]
+    ends.append(max(spans[-1][1], starts[-1] + MIN_WORD / 2))
+    return tuple(Word(round(s, 3), round(e, 3), w) for s, e, w in zip(starts, ends, tokens, strict=True))
+
+
+def _letter_fractions(tokens: list[str]) -> list[float]:
+    """Where each word starts, as a fraction of the cue's speech (by letters, one extra per word)."""
+    weights = [len(re.sub(r"\W", "", t)) + 1 for t in tokens]
+    total, acc, out = sum(weights), 0, []
+    for weight in weights:
+        out.append(acc / total)
+        acc += weight
+    return out
+
+
+def _timeline_to_time(spans: list[tuple[float, float]], fraction: float) -> float:
+    """The time at `fraction` of the voiced duration, counting only voiced spans."""
+    target = fraction * sum(e - s for s, e in spans)
+    for s, e in spans:
+        if target <= e - s:
+            return s + target
+        target -= e - s
+    return spans[-1][1]
+
+
+def _speech_end_before(spans: list[tuple[float, float]], start: float, next_start: float) -> float:
+    """A word ends where the speech stops before the next word (or where the next one starts)."""
+    ends = [e for s, e in spans if start < e <= next_start]
+    return max(ends) if ends else next_start

@@ -32,6 +32,8 @@ class RenderedClip:
     width: int
     height: int
     file_size: int
+    # How far each cut moved from the transcript boundary into the pause next to it (s, + = later).
+    cut_shift: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

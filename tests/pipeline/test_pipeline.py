@@ -59,10 +59,10 @@ def test_stages_alone(make_ctx: MakeCtx, talk_media: Talk) -> None:
     assert (ctx.job_dir / clip.video_path).stat().st_size == clip.file_size and clip.width == 320
 
 
-def test_b_local_file_with_captions_then_resume(make_ctx: MakeCtx) -> None:
+def test_b_local_file_with_captions_then_resume(make_ctx: MakeCtx, talk_media: Talk) -> None:
     ctx = make_ctx()
     result = VideoProcessor(ctx.config).run(ctx)
-    assert_valid_clips(result, ctx.job_dir, 8.0, 25.0)
+    assert_valid_clips(result, ctx.job_dir, 8.0, 25.0, source=talk_media.video)
     assert result.transcript.source == "captions" and result.analysis_meta["prompt_sha256"]
     saved = json.loads((ctx.job_dir / "result.json").read_text())
     assert saved["clips"][0]["video_path"] == "clips/clip_01.mp4"
@@ -97,7 +97,7 @@ def test_a_ytdlp_from_local_page_with_track(
     assert result.transcript.source == "captions" and result.transcript.language == "en"
     assert (ctx.job_dir / "source" / "source.mp4").is_file()
     assert [f for s, f in ctx.reporter.progress_values if s == "downloading"][-1] == 1.0
-    assert_valid_clips(result, ctx.job_dir, 8.0, 25.0)
+    assert_valid_clips(result, ctx.job_dir, 8.0, 25.0, source=talk_media.video)
 
 
 def test_download_limits(make_ctx: MakeCtx, pipeline_config, tmp_path: Path, talk_media: Talk) -> None:

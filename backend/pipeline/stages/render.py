@@ -11,13 +11,14 @@ import shutil
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from backend.pipeline import ffmpeg, files
+from backend.pipeline import cuts, ffmpeg, files
 from backend.pipeline.captions import clip_cues, to_srt, to_vtt
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import RenderError
@@ -100,6 +101,7 @@ class RenderStage:
 
         with ThreadPoolExecutor(max_workers=max(1, ctx.config.render_concurrency)) as pool:
             state.clips = list(pool.map(one, enumerate(state.candidates, 1)))
+        report_cut_shifts(ctx, state.clips)
         return {"clips": [c.to_dict() for c in state.clips]}
 
     def restore(self, ctx: JobContext, state: PipelineState, record: dict[str, Any]) -> bool:
@@ -116,6 +118,7 @@ class RenderStage:
         self, ctx: JobContext, state: PipelineState, clip: ClipCandidate, index: int
     ) -> RenderedClip:
         assert state.media_path is not None and state.transcript is not None
+        clip, shift = land_in_silence(ctx, state, clip)
         base = ctx.job_dir / CLIPS_DIR / f"clip_{index:02d}"
         base.parent.mkdir(parents=True, exist_ok=True)
         video = base.with_suffix(".mp4")
@@ -143,7 +146,7 @@ class RenderStage:
             transcript_segment=clip.transcript_segment,
             video_path=f"{CLIPS_DIR}/{video.name}", thumbnail_path=f"{CLIPS_DIR}/{thumb.name}",
             srt_path=f"{CLIPS_DIR}/{base.name}.srt", vtt_path=f"{CLIPS_DIR}/{base.name}.vtt",
-            width=info.width, height=info.height, file_size=video.stat().st_size,
+            width=info.width, height=info.height, file_size=video.stat().st_size, cut_shift=shift,
         )  # fmt: skip
 
     def _encode(
@@ -174,6 +177,32 @@ class RenderStage:
             tmp.replace(out)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def land_in_silence(
+    ctx: JobContext, state: PipelineState, clip: ClipCandidate
+) -> tuple[ClipCandidate, dict[str, float]]:
+    """The clip with its cuts moved into the pauses next to them, and how far each moved."""
+    assert state.media_path is not None
+    start, end = cuts.land_in_silence(
+        state.media_path, clip.start, clip.end,
+        min_d=ctx.options.min_clip_duration, max_d=ctx.options.max_clip_duration,
+        media_end=state.media.duration if state.media else 0.0,
+        cancel=ctx.cancel, timeout=ctx.config.ffmpeg_timeout,
+    )  # fmt: skip
+    shift = {"start": round(start - clip.start, 3), "end": round(end - clip.end, 3)}
+    return replace(clip, start=start, end=end), shift
+
+
+def report_cut_shifts(ctx: JobContext, clips: list[RenderedClip]) -> None:
+    """One event listing the cuts that moved into a pause (none when every cut was already in one)."""
+    moved = [
+        f"clip {c.index} start {c.cut_shift['start']:+.2f} s, end {c.cut_shift['end']:+.2f} s"
+        for c in clips
+        if c.cut_shift and (c.cut_shift["start"] or c.cut_shift["end"])
+    ]
+    if moved:
+        ctx.reporter.warning("Cuts moved into the nearest pause: " + "; ".join(moved))
 
 
 def pick_thumbnail(frames: list[Path], out: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.pipeline import whisper
-from backend.pipeline.captions import CaptionError, load_captions
+from backend.pipeline.audio import FINE_FRAME, fine_energy
+from backend.pipeline.captions import CaptionError, load_captions, time_words
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import TranscriptionError
 from backend.pipeline.files import atomic_write_json
@@ -44,10 +45,15 @@ class TranscribeStage:
             "und" if ctx.options.language == "auto" else ctx.options.language
         )
         try:
-            return load_captions(state.captions_path, language=language)
+            transcript = load_captions(state.captions_path, language=language)
         except (CaptionError, OSError) as exc:
             ctx.reporter.warning(f"The captions could not be used ({exc}); transcribing the audio instead")
             return None
+        if state.media_path is not None and not all(seg.words for seg in transcript.segments):
+            ctx.reporter.progress(self.name, 0.5, "Timing the caption words from the audio")
+            db = fine_energy(state.media_path, cancel=ctx.cancel, timeout=ctx.config.ffmpeg_timeout)
+            transcript.segments = time_words(transcript.segments, db, FINE_FRAME)
+        return transcript
 
     def _from_whisper(self, ctx: JobContext, state: PipelineState) -> Transcript:
         assert state.media_path is not None and state.media is not None
@@ -66,6 +72,7 @@ class TranscribeStage:
             duration=state.media.duration,
             cancel=ctx.cancel,
             on_progress=lambda f: ctx.reporter.progress(self.name, f, "Transcribing"),
+            on_warning=ctx.reporter.warning,
         )
         atomic_write_json(cache, transcript.to_json())
         return transcript

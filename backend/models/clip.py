@@ -44,6 +44,8 @@ class Clip(db.Model):  # type: ignore[name-defined,misc]
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Seconds each cut moved from the transcript boundary into the nearest pause {start, end}.
+    cut_shift: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     job: Mapped[Job] = relationship(back_populates="clips")

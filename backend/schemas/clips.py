@@ -25,6 +25,13 @@ class ClipAssets(BaseModel):
     captions_srt_url: str
 
 
+class CutShift(BaseModel):
+    """Seconds each cut moved from its transcript boundary into the nearest pause (+ = later)."""
+
+    start: float
+    end: float
+
+
 class ClipOut(OutModel):
     id: str
     job_id: str
@@ -43,6 +50,7 @@ class ClipOut(OutModel):
     width: int | None
     height: int | None
     file_size: int | None
+    cut_shift: CutShift | None = None
     created_at: UTCTime
 
 

@@ -58,6 +58,11 @@ def run_and_check(
     assert vtt.status_code == 200 and vtt.data.startswith(b"WEBVTT")
     srt = client.get(clip["assets"]["captions_srt_url"], headers=headers)
     assert srt.status_code == 200 and b"-->" in srt.data
+    # Every word of the (manual) captions is timed, and each clip says how far its cuts moved.
+    transcript = client.get(f"/api/v1/jobs/{job_id}/transcript", headers=headers).get_json()
+    words = [w for seg in transcript["segments"] for w in seg.get("words") or []]
+    assert words and all(w["start"] <= w["end"] for w in words)
+    assert set(clip["cut_shift"]) == {"start", "end"} and abs(clip["cut_shift"]["start"]) <= 0.3
     return dict(detail)
 
 

@@ -81,7 +81,7 @@ def fine_energy(
     seek = ["-ss", f"{start:.3f}"] if start > 0 else []
     span = ["-t", f"{duration:.3f}"] if duration is not None else []
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", *seek, "-i", str(path), *span,
+        "ffmpeg", "-nostdin", "-v", "error", *seek, *ffmpeg.input_args(path), *span,
         "-vn", "-ac", "1", "-ar", str(FINE_RATE), "-f", "s16le", "-",
     ]  # fmt: skip
     size = int(FINE_RATE * FINE_FRAME)

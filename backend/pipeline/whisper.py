@@ -186,7 +186,7 @@ def audio_chunks(path: Path, cancel: CancelToken) -> Iterator[tuple[float, np.nd
     within SPLIT_SEARCH s of the limit, so no word is cut in two.
     """
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
+        "ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
         "-vn", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-",
     ]  # fmt: skip
     limit, search = int(CHUNK_SECONDS * RATE), int(SPLIT_SEARCH * RATE)

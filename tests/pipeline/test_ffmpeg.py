@@ -9,7 +9,7 @@ import pytest
 
 from backend.pipeline import ffmpeg
 from backend.pipeline.cancel import CancelToken
-from backend.pipeline.errors import JobCancelled, RenderError
+from backend.pipeline.errors import JobCancelled, PipelineError, RenderError
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.sources import Source
 from tests.media import Talk
@@ -86,6 +86,14 @@ def test_a_local_playlist_source_reads_nothing(tmp_path: Path, talk_media: Talk)
     playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:90\n#EXTINF:90,\n{secret}\n#EXT-X-ENDLIST\n")
     with pytest.raises(ffmpeg.UnsupportedMedia, match="not a readable video"):
         ffmpeg.probe_media(playlist)
+    assert secret.stat().st_atime == 1_000_000_000
+    # The audio decoders (Whisper's pieces, the energy track for cuts) open it the same way.
+    from backend.pipeline import audio, whisper
+
+    with pytest.raises(PipelineError):
+        list(whisper.audio_chunks(playlist, CancelToken()))
+    with pytest.raises(PipelineError):
+        audio.fine_energy(playlist)
     assert secret.stat().st_atime == 1_000_000_000
 
 

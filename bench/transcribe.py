@@ -28,7 +28,8 @@ from backend.pipeline.context import JobContext
 from backend.pipeline.criteria import load_builtin_criteria
 from backend.pipeline.options import JobOptions
 from backend.pipeline.sources import Source
-from backend.pipeline.stages import PipelineState, TranscribeStage
+from backend.pipeline.stages.base import PipelineState
+from backend.pipeline.stages.transcribe import TranscribeStage
 from bench._media import looped_talk
 from tests.pipeline.conftest import RecordingReporter
 

@@ -11,7 +11,9 @@ import pytest
 
 from backend.pipeline.captions import parse_vtt_or_srt, time_words, to_srt
 from backend.pipeline.sources import Source
-from backend.pipeline.stages import DownloadStage, PipelineState, TranscribeStage
+from backend.pipeline.stages.base import PipelineState
+from backend.pipeline.stages.download import DownloadStage
+from backend.pipeline.stages.transcribe import TranscribeStage
 from backend.pipeline.transcript import Segment
 from tests.media import word_talk
 from tests.pipeline.conftest import MakeCtx

@@ -44,7 +44,7 @@ export type Transcript = OkBody<JobTranscriptPath, "get">;
 export type TranscriptSegment = Transcript["segments"][number];
 export type Settings = OkBody<"/api/v1/settings", "get">;
 /** Job options as sent: every field optional (unset → the user's settings, then the server's). */
-export type JobOptions = { [K in keyof Settings]?: NonNullable<Settings[K]> };
+export type JobOptions = { [K in keyof JsonBody<"/api/v1/settings", "put">]?: NonNullable<JsonBody<"/api/v1/settings", "put">[K]> };
 export type CreateJobRequest = JsonBody<"/api/v1/jobs", "post">;
 export type CriteriaSummary = OkBody<"/api/v1/criteria", "get">[number];
 export type Criteria = OkBody<CriteriaPath, "get">;
@@ -87,10 +87,6 @@ export class ApiError extends Error {
       .filter(([key]) => !claimed.has(key))
       .map(([key, msgs]) => `${key}: ${msgs.join(" ")}`);
   }
-}
-
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
 }
 
 /** A message fit for a person, whatever was thrown. */
@@ -318,7 +314,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
     },
     settings: {
       get: () => request<Settings>("get", "/api/v1/settings"),
-      put: (body: JobOptions & JsonBody<"/api/v1/settings", "put">) => request<Settings>("put", "/api/v1/settings", { json: body }),
+      put: (body: JobOptions) => request<Settings>("put", "/api/v1/settings", { json: body }),
     },
     criteria: {
       list: () => request<CriteriaSummary[]>("get", "/api/v1/criteria"),

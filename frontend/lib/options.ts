@@ -1,4 +1,4 @@
-import type { JobOptions } from "./api";
+import type { JobOptions, Settings } from "./api";
 
 /** Job options as edited in a form: numbers stay text until validated. */
 export interface OptionsDraft {
@@ -29,7 +29,7 @@ export type OptionErrors = Partial<Record<OptionField, string>>;
 
 const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-export function draftFromOptions(o: JobOptions | undefined): OptionsDraft {
+export function draftFromOptions(o: Settings | JobOptions | undefined): OptionsDraft {
   return {
     language: text(o?.language) || "auto",
     whisper_model: text(o?.whisper_model),

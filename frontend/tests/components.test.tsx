@@ -10,7 +10,7 @@ import { SettingsForm } from "@/components/settings/settings-form";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { ApiError, type Clip, type CriteriaSummary } from "@/lib/api";
+import { ApiError, type Clip, type CriteriaSummary, type Job } from "@/lib/api";
 import { makeClip } from "./helpers/server";
 
 const clips = [
@@ -80,17 +80,34 @@ describe("ProgressBar and StatusBadge", () => {
   });
 });
 
+// A plan as the API sends it (GET /jobs/{id} → stages); bands deliberately unlike the old fixed ones.
+const PLAN: Job["stages"] = [
+  { name: "downloading", label: "Downloading", start: 0, end: 10 },
+  { name: "transcribing", label: "Transcribing", start: 10, end: 60 },
+  { name: "analyzing", label: "Finding moments", start: 60, end: 80 },
+  { name: "rendering", label: "Rendering", start: 80, end: 100 },
+  { name: "finalizing", label: "Finalizing", start: 100, end: 100 },
+];
+
 describe("StageProgress", () => {
+  it("draws the job's own stage plan, labels and bands", () => {
+    const plan = PLAN.filter((s) => s.name !== "transcribing");
+    render(<StageProgress job={{ status: "processing", stage: "downloading", progress: 5, stages: plan }} />);
+    expect(screen.queryByTestId("stage-transcribing")).toBeNull();
+    expect(screen.getByTestId("stage-analyzing")).toHaveTextContent("Finding moments");
+    expect(screen.getByRole("progressbar", { name: "Downloading progress" })).toHaveAttribute("aria-valuenow", "50");
+  });
+
   it("marks finished, current and coming stages from the job", () => {
-    expect(stageStates({ status: "processing", stage: "analyzing", progress: 70 }).map((s) => [s.name, s.state, Math.round(s.pct)])).toEqual([
+    expect(stageStates({ status: "processing", stage: "analyzing", progress: 70, stages: PLAN }).map((s) => [s.name, s.state, Math.round(s.pct)])).toEqual([
       ["downloading", "done", 100],
       ["transcribing", "done", 100],
       ["analyzing", "active", 50],
       ["rendering", "pending", 0],
       ["finalizing", "pending", 0],
     ]);
-    expect(stageStates({ status: "failed", stage: null, progress: 45 })[1]?.state).toBe("failed");
-    render(<StageProgress job={{ status: "completed", stage: null, progress: 100 }} />);
+    expect(stageStates({ status: "failed", stage: null, progress: 45, stages: PLAN })[1]?.state).toBe("failed");
+    render(<StageProgress job={{ status: "completed", stage: null, progress: 100, stages: PLAN }} />);
     expect(screen.getByTestId("stage-rendering")).toHaveAttribute("data-state", "done");
   });
 });

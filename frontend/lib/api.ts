@@ -183,6 +183,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
   const doFetch = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const readCookie = config.readCookie ?? readBrowserCookie;
   let refreshing: Promise<boolean> | null = null;
+  let generation = 0;
 
   const url = (path: string, query?: Query) => `${baseUrl}${path}${buildQuery(query)}`;
 
@@ -206,8 +207,15 @@ export function createApiClient(config: ApiClientConfig = {}) {
     }
   }
 
-  /** One refresh at a time: concurrent 401s wait for the same attempt. */
-  function refreshSession(): Promise<boolean> {
+  /**
+   * One refresh at a time: concurrent 401s (and the socket's renewal) wait for the same attempt.
+   * Sending a second refresh with the same token would look like a stolen token to the server
+   * (it rotates refresh tokens and revokes the session when a retired one is presented).
+   * `sentAt`: the generation a failed request was sent in; if a refresh finished since, that
+   * request only needs a retry, not another refresh.
+   */
+  function refreshSession(sentAt?: number): Promise<boolean> {
+    if (sentAt !== undefined && sentAt !== generation) return Promise.resolve(true);
     refreshing ??= (async () => {
       try {
         const res = await doFetch(url("/api/v1/auth/refresh"), {
@@ -215,6 +223,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
           headers: { Accept: "application/json", ...csrfHeaders("POST", CSRF_REFRESH_COOKIE) },
           credentials: "include",
         });
+        if (res.ok) generation += 1;
         return res.ok;
       } catch {
         return false;
@@ -227,9 +236,10 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
     const verb = method.toUpperCase();
+    const sentAt = generation;
     let res = await send(verb, path, opts);
     if (res.status === 401 && !opts.noRefresh) {
-      if (await refreshSession()) res = await send(verb, path, opts);
+      if (await refreshSession(sentAt)) res = await send(verb, path, opts);
       if (res.status === 401) config.onSessionExpired?.();
     }
     if (!res.ok) throw await toApiError(res);
@@ -259,9 +269,10 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   /** Multipart POST through XMLHttpRequest, because fetch cannot report upload progress. */
   async function upload<T>(path: string, form: FormData, opts: UploadOptions = {}): Promise<T> {
+    const sentAt = generation;
     let res = await xhrOnce(path, form, opts);
     if (res.status === 401) {
-      if (await refreshSession()) res = await xhrOnce(path, form, opts);
+      if (await refreshSession(sentAt)) res = await xhrOnce(path, form, opts);
       if (res.status === 401) config.onSessionExpired?.();
     }
     if (res.status < 200 || res.status >= 300) {
@@ -272,7 +283,9 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   return {
     request,
-    refreshSession,
+    refreshSession: () => refreshSession(),
+    /** What the client does when a session cannot be renewed (the dashboard: the login page). */
+    sessionExpired: () => config.onSessionExpired?.(),
     auth: {
       register: (body: JsonBody<"/api/v1/auth/register", "post">) =>
         request<OkBody<"/api/v1/auth/register", "post">>("post", "/api/v1/auth/register", { json: body, noRefresh: true }),

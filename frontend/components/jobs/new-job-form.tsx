@@ -163,8 +163,7 @@ export function NewJobForm({
             errors={errors}
             criteria={criteria}
             criteriaError={criteriaError}
-            advanced
-            idPrefix="job"
+              idPrefix="job"
           />
         </div>
       </Card>

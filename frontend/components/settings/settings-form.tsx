@@ -45,7 +45,6 @@ export function SettingsForm({ initial, criteria, criteriaError, onSaved, save =
           errors={errors}
           criteria={criteria}
           criteriaError={criteriaError}
-          advanced
           idPrefix="settings"
         />
         <div className="flex justify-end gap-2">

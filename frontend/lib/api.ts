@@ -292,6 +292,11 @@ export function createApiClient(config: ApiClientConfig = {}) {
       login: (body: JsonBody<"/api/v1/auth/login", "post">) =>
         request<OkBody<"/api/v1/auth/login", "post">>("post", "/api/v1/auth/login", { json: body, noRefresh: true }),
       logout: () => request<void>("post", "/api/v1/auth/logout", { noRefresh: true }),
+      /** Ends every session of the user, this one included. */
+      logoutAll: () => request<void>("post", "/api/v1/auth/logout-all"),
+      /** 400 `invalid_current_password` (fields.current_password) when the current one is wrong. */
+      changePassword: (body: JsonBody<"/api/v1/auth/password", "post">) =>
+        request<void>("post", "/api/v1/auth/password", { json: body }),
       me: () => request<MeResponse>("get", "/api/v1/auth/me"),
     },
     jobs: {

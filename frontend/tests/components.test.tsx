@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ClipEditor, parseTags } from "@/components/clips/clip-editor";
@@ -6,6 +6,7 @@ import { DiffView } from "@/components/criteria/diff-view";
 import { StageProgress, stageStates } from "@/components/jobs/stage-progress";
 import { clipGeometry, scoreOpacity, Timeline } from "@/components/jobs/timeline";
 import { clipForSegment, TranscriptView } from "@/components/jobs/transcript-view";
+import { PasswordForm } from "@/components/settings/account-forms";
 import { SettingsForm } from "@/components/settings/settings-form";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ProgressBar } from "@/components/ui/progress-bar";
@@ -219,5 +220,30 @@ describe("DiffView", () => {
     expect(diff).toHaveTextContent("Added: B");
     expect(diff).toHaveTextContent("Added: d");
     expect(screen.getByText("+2")).toBeInTheDocument();
+  });
+});
+
+describe("PasswordForm", () => {
+  it("shows a wrong current password next to its field and clears the form on success", async () => {
+    const change = vi
+      .fn()
+      .mockRejectedValueOnce(
+        new ApiError(400, "invalid_current_password", "The current password is wrong.", { current_password: ["The current password is wrong."] }),
+      )
+      .mockResolvedValueOnce(undefined);
+    render(<PasswordForm change={change} />);
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    expect(change).not.toHaveBeenCalled();
+    expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("Enter your current password.");
+
+    await userEvent.type(screen.getByLabelText("Current password"), "old-secret");
+    await userEvent.type(screen.getByLabelText("New password"), "new-secret-123");
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    expect(change).toHaveBeenCalledWith({ current_password: "old-secret", new_password: "new-secret-123" });
+    await waitFor(() => expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("The current password is wrong."));
+
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    await waitFor(() => expect(screen.getByLabelText("Current password")).toHaveValue(""));
+    expect(screen.getByLabelText("Current password")).not.toHaveAttribute("aria-invalid");
   });
 });

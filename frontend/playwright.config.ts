@@ -69,6 +69,8 @@ export default defineConfig({
         APP_ENV: "development",
         BCRYPT_ROUNDS: "4",
         CORS_ORIGINS: baseURL,
+        // Every test registers its own user from 127.0.0.1; the default 10/hour would trip.
+        REGISTER_RATE_LIMIT: "1000 per hour",
       },
     },
     {

@@ -30,7 +30,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** login <POST> */
+        /**
+         * Log in.
+         * @description Starts a session: these tokens and every refresh token rotated from them belong to it.
+         */
         post: operations["post__api_v1_auth_login"];
         delete?: never;
         options?: never;
@@ -47,8 +50,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** logout <POST> */
+        /**
+         * End this session.
+         * @description The access token's session is revoked: the access token and every refresh token of the same login, whether one is presented or not. A refresh token given in the body (`refresh_token`, for bearer clients) or in the refresh cookie (browsers) is revoked too, if it belongs to this user. Cookies are cleared and the session's sockets closed.
+         */
         post: operations["post__api_v1_auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session of this user.
+         * @description On every device, this one included: all access and refresh tokens are revoked, the cookies cleared and the user's sockets closed.
+         */
+        post: operations["post__api_v1_auth_logout-all"];
         delete?: never;
         options?: never;
         head?: never;
@@ -72,6 +98,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password.
+         * @description A wrong `current_password` is a 400 (`invalid_current_password`); failed attempts are rate limited like failed logins (429). Every other session of the user is revoked (and its sockets closed); the calling session keeps its tokens and goes on working.
+         */
+        post: operations["post__api_v1_auth_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -81,7 +127,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** refresh <POST> */
+        /**
+         * Exchange a refresh token (bearer or refresh cookie) for new tokens.
+         * @description The refresh token used is retired and its successor returned (body and cookie). Presenting a retired refresh token again revokes the whole session it came from (401 `refresh_token_reused`): one of the two holders is not the user.
+         */
         post: operations["post__api_v1_auth_refresh"];
         delete?: never;
         options?: never;
@@ -663,8 +712,12 @@ export interface components {
             source_type: string;
             /** Source Url */
             source_url: string | null;
-            /** Stage */
-            stage: string | null;
+            stage: components["schemas"]["JobStage"] | null;
+            /**
+             * Stages
+             * @description this job's stages, in order
+             */
+            stages?: components["schemas"]["StagePlan"][];
             /** Started At */
             started_at: string | null;
             /**
@@ -735,12 +788,71 @@ export interface components {
             status?: ("pending" | "queued" | "processing" | "completed" | "failed" | "cancelled") | null;
         };
         /**
+         * JobOptions
+         * @description Fully resolved options (request > user settings > server config).
+         */
+        JobOptions: {
+            /**
+             * Criteria
+             * @description criteria names
+             * @default []
+             */
+            criteria?: string[];
+            /**
+             * Language
+             * @description "auto" or an ISO 639 code
+             * @default auto
+             */
+            language?: string;
+            /**
+             * Max Clip Duration
+             * @description seconds
+             * @default 60
+             */
+            max_clip_duration?: number;
+            /**
+             * Max Clips
+             * @default 5
+             */
+            max_clips?: number;
+            /**
+             * Min Clip Duration
+             * @description seconds
+             * @default 20
+             */
+            min_clip_duration?: number;
+            /**
+             * Min Score
+             * @default 0
+             */
+            min_score?: number;
+            /**
+             * Prompt
+             * @description free-text steering, e.g. 'moments about pricing'
+             * @default
+             */
+            prompt?: string;
+            /**
+             * Use Source Captions
+             * @description use the source's own captions instead of transcribing
+             * @default true
+             */
+            use_source_captions?: boolean;
+            /**
+             * Whisper Model
+             * @description one of the server's WHISPER_MODELS
+             * @default null
+             */
+            whisper_model?: string | null;
+        };
+        /**
          * JobOptionsIn
-         * @description Every job option of CONTRACTS §3; all optional (defaults: settings, then config).
+         * @description Every job option; all optional (defaults: the user's settings, then the server's).
          */
         JobOptionsIn: {
             /**
              * Criteria
+             * @description criteria names
              * @default null
              */
             criteria?: string[] | null;
@@ -752,6 +864,7 @@ export interface components {
             language?: string | null;
             /**
              * Max Clip Duration
+             * @description seconds
              * @default null
              */
             max_clip_duration?: number | null;
@@ -762,6 +875,7 @@ export interface components {
             max_clips?: number | null;
             /**
              * Min Clip Duration
+             * @description seconds
              * @default null
              */
             min_clip_duration?: number | null;
@@ -772,16 +886,19 @@ export interface components {
             min_score?: number | null;
             /**
              * Prompt
+             * @description free-text steering, e.g. 'moments about pricing'
              * @default null
              */
             prompt?: string | null;
             /**
              * Use Source Captions
+             * @description use the source's own captions instead of transcribing
              * @default null
              */
             use_source_captions?: boolean | null;
             /**
              * Whisper Model
+             * @description one of the server's WHISPER_MODELS
              * @default null
              */
             whisper_model?: string | null;
@@ -819,8 +936,12 @@ export interface components {
             source_type: string;
             /** Source Url */
             source_url: string | null;
-            /** Stage */
-            stage: string | null;
+            stage: components["schemas"]["JobStage"] | null;
+            /**
+             * Stages
+             * @description this job's stages, in order
+             */
+            stages?: components["schemas"]["StagePlan"][];
             /** Started At */
             started_at: string | null;
             /**
@@ -837,6 +958,31 @@ export interface components {
             /** Video Title */
             video_title: string | null;
         };
+        /**
+         * JobProgress
+         * @description Throttled progress of a running job (at most ~4/s, always on a stage change).
+         */
+        JobProgress: {
+            /** Job Id */
+            job_id: string;
+            /** Message */
+            message: string | null;
+            /** Progress */
+            progress: number;
+            stage: components["schemas"]["JobStage"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "queued" | "processing" | "completed" | "failed" | "cancelled";
+            /** Timestamp */
+            timestamp: string;
+        };
+        /**
+         * JobStage
+         * @enum {string}
+         */
+        JobStage: "downloading" | "transcribing" | "analyzing" | "rendering" | "finalizing";
         /**
          * JobUploadForm
          * @description multipart/form-data: the video, optional SRT/VTT captions, options as a JSON string.
@@ -883,6 +1029,7 @@ export interface components {
         LogoutIn: {
             /**
              * Refresh Token
+             * @description A refresh token to revoke as well (bearer clients; browsers send the refresh cookie). The session of the access token is revoked in any case.
              * @default null
              */
             refresh_token?: string | null;
@@ -894,6 +1041,13 @@ export interface components {
              * @default false
              */
             download?: boolean;
+        };
+        /** PasswordIn */
+        PasswordIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
         };
         /** QueueStats */
         QueueStats: {
@@ -908,6 +1062,11 @@ export interface components {
         RefreshOut: {
             /** Access Token */
             access_token: string;
+            /**
+             * Refresh Token
+             * @description The successor of the refresh token used, which is now retired
+             */
+            refresh_token: string;
         };
         /** RegisterIn */
         RegisterIn: {
@@ -951,26 +1110,28 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** SettingsOut */
-        SettingsOut: {
-            /** Criteria */
-            criteria: string[];
-            /** Language */
-            language: string;
-            /** Max Clip Duration */
-            max_clip_duration: number;
-            /** Max Clips */
-            max_clips: number;
-            /** Min Clip Duration */
-            min_clip_duration: number;
-            /** Min Score */
-            min_score: number;
-            /** Prompt */
-            prompt: string;
-            /** Use Source Captions */
-            use_source_captions: boolean;
-            /** Whisper Model */
-            whisper_model: string;
+        /**
+         * SocketEvents
+         * @description Field name = event name, field type = its payload.
+         */
+        SocketEvents: {
+            job_completed: components["schemas"]["JobDetail"];
+            job_failed: components["schemas"]["JobOut"];
+            job_progress: components["schemas"]["JobProgress"];
+            job_status_changed: components["schemas"]["JobOut"];
+        };
+        /**
+         * StagePlan
+         * @description One step of this job's pipeline and its slice of the job's 0-100 progress.
+         */
+        StagePlan: {
+            /** End */
+            end: number;
+            /** Label */
+            label: string;
+            name: components["schemas"]["JobStage"];
+            /** Start */
+            start: number;
         };
         /** TranscriptOut */
         TranscriptOut: {
@@ -1187,6 +1348,51 @@ export interface operations {
             };
         };
     };
+    "post__api_v1_auth_logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get__api_v1_auth_me: {
         parameters: {
             query?: never;
@@ -1216,6 +1422,73 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    post__api_v1_auth_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordIn"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1314,6 +1587,15 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1889,6 +2171,24 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2539,7 +2839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SettingsOut"];
+                    "application/json": components["schemas"]["JobOptions"];
                 };
             };
             /** @description Bad Request */
@@ -2581,7 +2881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SettingsOut"];
+                    "application/json": components["schemas"]["JobOptions"];
                 };
             };
             /** @description Bad Request */

@@ -44,7 +44,7 @@ export type Transcript = OkBody<JobTranscriptPath, "get">;
 export type TranscriptSegment = Transcript["segments"][number];
 export type Settings = OkBody<"/api/v1/settings", "get">;
 /** Job options as sent: every field optional (unset → the user's settings, then the server's). */
-export type JobOptions = { [K in keyof Settings]?: NonNullable<Settings[K]> };
+export type JobOptions = { [K in keyof JsonBody<"/api/v1/settings", "put">]?: NonNullable<JsonBody<"/api/v1/settings", "put">[K]> };
 export type CreateJobRequest = JsonBody<"/api/v1/jobs", "post">;
 export type CriteriaSummary = OkBody<"/api/v1/criteria", "get">[number];
 export type Criteria = OkBody<CriteriaPath, "get">;
@@ -87,10 +87,6 @@ export class ApiError extends Error {
       .filter(([key]) => !claimed.has(key))
       .map(([key, msgs]) => `${key}: ${msgs.join(" ")}`);
   }
-}
-
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
 }
 
 /** A message fit for a person, whatever was thrown. */
@@ -187,6 +183,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
   const doFetch = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const readCookie = config.readCookie ?? readBrowserCookie;
   let refreshing: Promise<boolean> | null = null;
+  let generation = 0;
 
   const url = (path: string, query?: Query) => `${baseUrl}${path}${buildQuery(query)}`;
 
@@ -210,8 +207,15 @@ export function createApiClient(config: ApiClientConfig = {}) {
     }
   }
 
-  /** One refresh at a time: concurrent 401s wait for the same attempt. */
-  function refreshSession(): Promise<boolean> {
+  /**
+   * One refresh at a time: concurrent 401s (and the socket's renewal) wait for the same attempt.
+   * Sending a second refresh with the same token would look like a stolen token to the server
+   * (it rotates refresh tokens and revokes the session when a retired one is presented).
+   * `sentAt`: the generation a failed request was sent in; if a refresh finished since, that
+   * request only needs a retry, not another refresh.
+   */
+  function refreshSession(sentAt?: number): Promise<boolean> {
+    if (sentAt !== undefined && sentAt !== generation) return Promise.resolve(true);
     refreshing ??= (async () => {
       try {
         const res = await doFetch(url("/api/v1/auth/refresh"), {
@@ -219,6 +223,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
           headers: { Accept: "application/json", ...csrfHeaders("POST", CSRF_REFRESH_COOKIE) },
           credentials: "include",
         });
+        if (res.ok) generation += 1;
         return res.ok;
       } catch {
         return false;
@@ -231,9 +236,10 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
     const verb = method.toUpperCase();
+    const sentAt = generation;
     let res = await send(verb, path, opts);
     if (res.status === 401 && !opts.noRefresh) {
-      if (await refreshSession()) res = await send(verb, path, opts);
+      if (await refreshSession(sentAt)) res = await send(verb, path, opts);
       if (res.status === 401) config.onSessionExpired?.();
     }
     if (!res.ok) throw await toApiError(res);
@@ -263,9 +269,10 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   /** Multipart POST through XMLHttpRequest, because fetch cannot report upload progress. */
   async function upload<T>(path: string, form: FormData, opts: UploadOptions = {}): Promise<T> {
+    const sentAt = generation;
     let res = await xhrOnce(path, form, opts);
     if (res.status === 401) {
-      if (await refreshSession()) res = await xhrOnce(path, form, opts);
+      if (await refreshSession(sentAt)) res = await xhrOnce(path, form, opts);
       if (res.status === 401) config.onSessionExpired?.();
     }
     if (res.status < 200 || res.status >= 300) {
@@ -276,13 +283,20 @@ export function createApiClient(config: ApiClientConfig = {}) {
 
   return {
     request,
-    refreshSession,
+    refreshSession: () => refreshSession(),
+    /** What the client does when a session cannot be renewed (the dashboard: the login page). */
+    sessionExpired: () => config.onSessionExpired?.(),
     auth: {
       register: (body: JsonBody<"/api/v1/auth/register", "post">) =>
         request<OkBody<"/api/v1/auth/register", "post">>("post", "/api/v1/auth/register", { json: body, noRefresh: true }),
       login: (body: JsonBody<"/api/v1/auth/login", "post">) =>
         request<OkBody<"/api/v1/auth/login", "post">>("post", "/api/v1/auth/login", { json: body, noRefresh: true }),
       logout: () => request<void>("post", "/api/v1/auth/logout", { noRefresh: true }),
+      /** Ends every session of the user, this one included. */
+      logoutAll: () => request<void>("post", "/api/v1/auth/logout-all"),
+      /** 400 `invalid_current_password` (fields.current_password) when the current one is wrong. */
+      changePassword: (body: JsonBody<"/api/v1/auth/password", "post">) =>
+        request<void>("post", "/api/v1/auth/password", { json: body }),
       me: () => request<MeResponse>("get", "/api/v1/auth/me"),
     },
     jobs: {
@@ -318,7 +332,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
     },
     settings: {
       get: () => request<Settings>("get", "/api/v1/settings"),
-      put: (body: JobOptions & JsonBody<"/api/v1/settings", "put">) => request<Settings>("put", "/api/v1/settings", { json: body }),
+      put: (body: JobOptions) => request<Settings>("put", "/api/v1/settings", { json: body }),
     },
     criteria: {
       list: () => request<CriteriaSummary[]>("get", "/api/v1/criteria"),

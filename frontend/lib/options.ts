@@ -1,84 +1,125 @@
-import type { JobOptions } from "./api";
+/**
+ * Job options as a form edits them. The field list, types and bounds come from the backend's
+ * JobOptionsIn schema through the generated lib/api-meta.ts: a new backend option reaches the
+ * types, the validation and the form (a default widget per type) by `npm run gen:api`.
+ */
+import type { JobOptions, Settings } from "./api";
+import { JOB_OPTION_FIELDS } from "./api-meta";
 
-/** Job options as edited in a form: numbers stay text until validated. */
-export interface OptionsDraft {
-  language: string;
-  whisper_model: string;
-  use_source_captions: boolean;
-  criteria: string[];
-  prompt: string;
-  min_clip_duration: string;
-  max_clip_duration: string;
-  max_clips: string;
-  min_score: string;
+type Meta = typeof JOB_OPTION_FIELDS;
+export type OptionField = keyof Meta;
+
+/** What the generated metadata may say about a field (each field uses some of it). */
+export interface OptionMeta {
+  type: "string" | "number" | "integer" | "boolean" | "array";
+  title: string;
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  maxItems?: number;
+  enum?: readonly unknown[];
 }
 
-export type OptionField = keyof OptionsDraft;
-export const OPTION_FIELDS: readonly OptionField[] = [
-  "language",
-  "whisper_model",
-  "use_source_captions",
-  "criteria",
-  "prompt",
-  "min_clip_duration",
-  "max_clip_duration",
-  "max_clips",
-  "min_score",
-];
+type DraftOf<M> = M extends { type: "boolean" } ? boolean : M extends { type: "array" } ? string[] : string;
+/** Numbers stay text until validated; lists are lists of strings. */
+export type OptionsDraft = { [K in OptionField]: DraftOf<Meta[K]> };
+
+// The generated fields and the API's request type must name the same options.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const fieldsMatchApi: Same<OptionField, keyof JobOptions> = true;
+void fieldsMatchApi;
+
+export const OPTION_FIELDS = Object.keys(JOB_OPTION_FIELDS) as OptionField[];
 export type OptionErrors = Partial<Record<OptionField, string>>;
+
+export function optionMeta(field: OptionField): OptionMeta {
+  return JOB_OPTION_FIELDS[field] as OptionMeta;
+}
 
 const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-export function draftFromOptions(o: JobOptions | undefined): OptionsDraft {
-  return {
-    language: text(o?.language) || "auto",
-    whisper_model: text(o?.whisper_model),
-    use_source_captions: o?.use_source_captions ?? true,
-    criteria: [...(o?.criteria ?? [])],
-    prompt: text(o?.prompt),
-    min_clip_duration: text(o?.min_clip_duration),
-    max_clip_duration: text(o?.max_clip_duration),
-    max_clips: text(o?.max_clips),
-    min_score: text(o?.min_score),
-  };
+export function draftFromOptions(o: Settings | JobOptions | undefined): OptionsDraft {
+  const draft: Record<string, unknown> = {};
+  for (const field of OPTION_FIELDS) {
+    const meta = optionMeta(field);
+    const value: unknown = o?.[field];
+    // A checkbox or a select has no "unset" state, so those take the server's default; numbers
+    // left blank stay blank (unset → the user's settings, then the server's).
+    if (meta.type === "boolean") draft[field] = Boolean(value ?? meta.default ?? false);
+    else if (meta.type === "array") draft[field] = Array.isArray(value) ? value.map(String) : [];
+    else if (meta.type === "string") draft[field] = text(value ?? meta.default);
+    else draft[field] = text(value);
+  }
+  return draft as OptionsDraft;
 }
 
-function parseNumber(raw: string, field: OptionField, errors: OptionErrors, check: (n: number) => string | null) {
-  if (raw.trim() === "") return undefined;
-  const n = Number(raw);
-  const problem = Number.isFinite(n) ? check(n) : "Enter a number.";
-  if (problem) errors[field] = problem;
-  return problem ? undefined : n;
+/** "Between 3 and 600 seconds." from the field's bounds and unit (its description). */
+function rangeMessage(meta: OptionMeta): string {
+  const unit = meta.description && /^[a-z]+$/.test(meta.description) ? ` ${meta.description}` : "";
+  const { minimum: lo, maximum: hi } = meta;
+  if (meta.type === "integer") {
+    if (lo !== undefined && hi !== undefined) return `A whole number from ${lo} to ${hi}.`;
+    return lo !== undefined ? `A whole number of at least ${lo}.` : `A whole number of at most ${hi}.`;
+  }
+  if (lo !== undefined && hi !== undefined) return `Between ${lo} and ${hi}${unit}.`;
+  return lo !== undefined ? `At least ${lo}${unit}.` : `At most ${hi}${unit}.`;
+}
+
+function checkNumber(n: number, meta: OptionMeta): string | null {
+  if (meta.type === "integer" && !Number.isInteger(n)) return rangeMessage(meta);
+  const tooLow = (meta.minimum !== undefined && n < meta.minimum) || (meta.exclusiveMinimum !== undefined && n <= meta.exclusiveMinimum);
+  const tooHigh = (meta.maximum !== undefined && n > meta.maximum) || (meta.exclusiveMaximum !== undefined && n >= meta.exclusiveMaximum);
+  return tooLow || tooHigh ? rangeMessage(meta) : null;
+}
+
+function checkString(value: string, meta: OptionMeta): string | null {
+  if (meta.minLength !== undefined && value.length < meta.minLength) return `At least ${meta.minLength} characters.`;
+  if (meta.maxLength !== undefined && value.length > meta.maxLength) return `At most ${meta.maxLength} characters.`;
+  if (meta.enum && !meta.enum.includes(value)) return `One of: ${meta.enum.join(", ")}.`;
+  if (meta.pattern && !new RegExp(meta.pattern).test(value))
+    return meta.description ? `Use ${meta.description}.` : `Not a valid ${meta.title.toLowerCase()}.`;
+  return null;
+}
+
+/** One field's value to send (undefined: not filled in) or its error. */
+function parseField(meta: OptionMeta, raw: unknown): { value?: unknown; error?: string } {
+  if (meta.type === "boolean") return { value: Boolean(raw) };
+  if (meta.type === "array") {
+    // A typed list ("a, b,") is split on commas as entered; blanks are dropped here.
+    const list = (raw as string[]).map((x) => x.trim()).filter(Boolean);
+    return meta.maxItems !== undefined && list.length > meta.maxItems ? { error: `At most ${meta.maxItems}.` } : { value: list };
+  }
+  const trimmed = String(raw).trim();
+  if (trimmed === "") return {};
+  if (meta.type === "string") {
+    const error = checkString(trimmed, meta);
+    return error ? { error } : { value: trimmed };
+  }
+  const n = Number(trimmed);
+  const error = Number.isFinite(n) ? checkNumber(n, meta) : "Enter a number.";
+  return error ? { error } : { value: n };
 }
 
 /** Validates a draft; `options` holds only the fields the user filled in. */
 export function optionsFromDraft(d: OptionsDraft): { options: JobOptions; errors: OptionErrors } {
   const errors: OptionErrors = {};
-  const min = parseNumber(d.min_clip_duration, "min_clip_duration", errors, (n) =>
-    n >= 3 && n <= 600 ? null : "Between 3 and 600 seconds.",
-  );
-  const max = parseNumber(d.max_clip_duration, "max_clip_duration", errors, (n) =>
-    n >= 3 && n <= 600 ? null : "Between 3 and 600 seconds.",
-  );
-  if (min !== undefined && max !== undefined && max < min) errors.max_clip_duration = "Must be at least the minimum length.";
-  const maxClips = parseNumber(d.max_clips, "max_clips", errors, (n) =>
-    Number.isInteger(n) && n >= 1 && n <= 50 ? null : "A whole number from 1 to 50.",
-  );
-  const minScore = parseNumber(d.min_score, "min_score", errors, (n) => (n >= 0 && n <= 1 ? null : "Between 0 and 1."));
-  const language = d.language.trim();
-  if (language && !/^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$/.test(language)) errors.language = 'Use "auto" or a language code like "en".';
-
-  const options: JobOptions = {};
-  if (language) options.language = language;
-  if (d.whisper_model.trim()) options.whisper_model = d.whisper_model.trim();
-  options.use_source_captions = d.use_source_captions;
-  options.criteria = d.criteria;
-  if (d.prompt.trim()) options.prompt = d.prompt.trim();
-  if (min !== undefined) options.min_clip_duration = min;
-  if (max !== undefined) options.max_clip_duration = max;
-  if (maxClips !== undefined) options.max_clips = maxClips;
-  if (minScore !== undefined) options.min_score = minScore;
-  return { options, errors };
+  const options: Record<string, unknown> = {};
+  for (const field of OPTION_FIELDS) {
+    const { value, error } = parseField(optionMeta(field), d[field]);
+    if (error) errors[field] = error;
+    else if (value !== undefined) options[field] = value;
+  }
+  // A relation between two fields, which no single field's bounds express.
+  const { min_clip_duration: min, max_clip_duration: max } = options as JobOptions;
+  if (min !== undefined && max !== undefined && max < min && !errors.max_clip_duration)
+    errors.max_clip_duration = "Must be at least the minimum length.";
+  return { options: options as JobOptions, errors };
 }
 
 /** The envelope's `fields` that belong to option controls. */

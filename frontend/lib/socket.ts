@@ -2,41 +2,67 @@
  * The one Socket.IO connection of the dashboard (CONTRACTS.md §7).
  *
  * Same origin as the pages (Next proxies /socket.io to the backend), so the session cookie
- * authenticates it. Live views subscribe through hooks/use-live-connection.ts.
+ * authenticates it. Live views subscribe through hooks/use-live-connection.ts. Event names and
+ * payloads come from the OpenAPI document's `SocketEvents` schema (field = event, type = payload).
  */
 import { io, type Socket } from "socket.io-client";
-import type { Job, JobDetail, JobStage, JobStatus } from "./api";
+import { api } from "./api";
+import type { components } from "./api-types";
 
-export interface JobProgressEvent {
-  job_id: string;
-  status: JobStatus;
-  stage: JobStage | null;
-  progress: number;
-  message?: string | null;
-  timestamp?: string;
-}
+export type SocketEvents = components["schemas"]["SocketEvents"];
+export type SocketEventName = keyof SocketEvents;
+export type JobProgressEvent = SocketEvents["job_progress"];
 
-export interface ServerToClientEvents {
-  job_status_changed: (job: Job) => void;
-  job_progress: (event: JobProgressEvent) => void;
-  job_completed: (job: JobDetail) => void;
-  job_failed: (job: Job) => void;
-}
+export type ServerToClientEvents = { [E in SocketEventName]: (payload: SocketEvents[E]) => void };
 
 export type LiveSocket = Socket<ServerToClientEvents, Record<string, never>>;
 
-export const JOB_EVENTS = ["job_status_changed", "job_progress", "job_completed", "job_failed"] as const;
+// A Record so that an event added to SocketEvents fails to compile until it is listed here.
+const EVENT_SET: Record<SocketEventName, true> = {
+  job_status_changed: true,
+  job_progress: true,
+  job_completed: true,
+  job_failed: true,
+};
+export const JOB_EVENTS = Object.keys(EVENT_SET) as SocketEventName[];
 
-/** url undefined → the page's own origin. */
-export function createLiveSocket(url?: string): LiveSocket {
+export interface SessionHooks {
+  /** Renews the tokens; resolves false when the session is over. Must share one in-flight attempt. */
+  refresh: () => Promise<boolean>;
+  /** The session cannot be renewed (e.g. go to the login page). */
+  onExpired: () => void;
+}
+
+/**
+ * The server closes a socket when its access token expires or its session is revoked, and
+ * socket.io-client does not reconnect after such an "io server disconnect": renew the tokens
+ * and reconnect, or give up on the session. Returns the unsubscribe function.
+ */
+export function keepSocketSession(socket: LiveSocket, hooks: SessionHooks): () => void {
+  const onDisconnect = (reason: Socket.DisconnectReason) => {
+    if (reason !== "io server disconnect") return;
+    void hooks.refresh().then(
+      (ok) => (ok ? socket.connect() : hooks.onExpired()),
+      () => hooks.onExpired(),
+    );
+  };
+  socket.on("disconnect", onDisconnect);
+  return () => socket.off("disconnect", onDisconnect);
+}
+
+/** url undefined → the page's own origin; `session` → renew and reconnect when the server closes it. */
+export function createLiveSocket(url?: string, session?: SessionHooks): LiveSocket {
   const options = { path: "/socket.io", withCredentials: true, reconnectionDelayMax: 10_000 };
-  return url ? io(url, options) : io(options);
+  const socket: LiveSocket = url ? io(url, options) : io(options);
+  if (session) keepSocketSession(socket, session);
+  return socket;
 }
 
 let shared: LiveSocket | null = null;
 
 export function getLiveSocket(): LiveSocket {
-  shared ??= createLiveSocket();
+  // The REST client's refresh: a socket renewal and a 401 at the same moment share one request.
+  shared ??= createLiveSocket(undefined, { refresh: () => api.refreshSession(), onExpired: api.sessionExpired });
   return shared;
 }
 

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ClipEditor, parseTags } from "@/components/clips/clip-editor";
@@ -6,11 +6,12 @@ import { DiffView } from "@/components/criteria/diff-view";
 import { StageProgress, stageStates } from "@/components/jobs/stage-progress";
 import { clipGeometry, scoreOpacity, Timeline } from "@/components/jobs/timeline";
 import { clipForSegment, TranscriptView } from "@/components/jobs/transcript-view";
+import { PasswordForm } from "@/components/settings/account-forms";
 import { SettingsForm } from "@/components/settings/settings-form";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { ApiError, type Clip, type CriteriaSummary } from "@/lib/api";
+import { ApiError, type Clip, type CriteriaSummary, type Job } from "@/lib/api";
 import { makeClip } from "./helpers/server";
 
 const clips = [
@@ -80,17 +81,34 @@ describe("ProgressBar and StatusBadge", () => {
   });
 });
 
+// A plan as the API sends it (GET /jobs/{id} → stages); bands deliberately unlike the old fixed ones.
+const PLAN: Job["stages"] = [
+  { name: "downloading", label: "Downloading", start: 0, end: 10 },
+  { name: "transcribing", label: "Transcribing", start: 10, end: 60 },
+  { name: "analyzing", label: "Finding moments", start: 60, end: 80 },
+  { name: "rendering", label: "Rendering", start: 80, end: 100 },
+  { name: "finalizing", label: "Finalizing", start: 100, end: 100 },
+];
+
 describe("StageProgress", () => {
+  it("draws the job's own stage plan, labels and bands", () => {
+    const plan = PLAN.filter((s) => s.name !== "transcribing");
+    render(<StageProgress job={{ status: "processing", stage: "downloading", progress: 5, stages: plan }} />);
+    expect(screen.queryByTestId("stage-transcribing")).toBeNull();
+    expect(screen.getByTestId("stage-analyzing")).toHaveTextContent("Finding moments");
+    expect(screen.getByRole("progressbar", { name: "Downloading progress" })).toHaveAttribute("aria-valuenow", "50");
+  });
+
   it("marks finished, current and coming stages from the job", () => {
-    expect(stageStates({ status: "processing", stage: "analyzing", progress: 70 }).map((s) => [s.name, s.state, Math.round(s.pct)])).toEqual([
+    expect(stageStates({ status: "processing", stage: "analyzing", progress: 70, stages: PLAN }).map((s) => [s.name, s.state, Math.round(s.pct)])).toEqual([
       ["downloading", "done", 100],
       ["transcribing", "done", 100],
       ["analyzing", "active", 50],
       ["rendering", "pending", 0],
       ["finalizing", "pending", 0],
     ]);
-    expect(stageStates({ status: "failed", stage: null, progress: 45 })[1]?.state).toBe("failed");
-    render(<StageProgress job={{ status: "completed", stage: null, progress: 100 }} />);
+    expect(stageStates({ status: "failed", stage: null, progress: 45, stages: PLAN })[1]?.state).toBe("failed");
+    render(<StageProgress job={{ status: "completed", stage: null, progress: 100, stages: PLAN }} />);
     expect(screen.getByTestId("stage-rendering")).toHaveAttribute("data-state", "done");
   });
 });
@@ -202,5 +220,30 @@ describe("DiffView", () => {
     expect(diff).toHaveTextContent("Added: B");
     expect(diff).toHaveTextContent("Added: d");
     expect(screen.getByText("+2")).toBeInTheDocument();
+  });
+});
+
+describe("PasswordForm", () => {
+  it("shows a wrong current password next to its field and clears the form on success", async () => {
+    const change = vi
+      .fn()
+      .mockRejectedValueOnce(
+        new ApiError(400, "invalid_current_password", "The current password is wrong.", { current_password: ["The current password is wrong."] }),
+      )
+      .mockResolvedValueOnce(undefined);
+    render(<PasswordForm change={change} />);
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    expect(change).not.toHaveBeenCalled();
+    expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("Enter your current password.");
+
+    await userEvent.type(screen.getByLabelText("Current password"), "old-secret");
+    await userEvent.type(screen.getByLabelText("New password"), "new-secret-123");
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    expect(change).toHaveBeenCalledWith({ current_password: "old-secret", new_password: "new-secret-123" });
+    await waitFor(() => expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("The current password is wrong."));
+
+    await userEvent.click(screen.getByRole("button", { name: "Change password" }));
+    await waitFor(() => expect(screen.getByLabelText("Current password")).toHaveValue(""));
+    expect(screen.getByLabelText("Current password")).not.toHaveAttribute("aria-invalid");
   });
 });

@@ -54,3 +54,17 @@ describe("format and URL state", () => {
     expect(withParams(params, { status: "", page: 1 })).toBe("?page=1");
   });
 });
+
+describe("option bounds from the backend's schema", () => {
+  it("validates with the generated bounds and lists every generated field", async () => {
+    const { JOB_OPTION_FIELDS } = await import("@/lib/api-meta");
+    const { OPTION_FIELDS } = await import("@/lib/options");
+    expect([...OPTION_FIELDS].sort()).toEqual(Object.keys(JOB_OPTION_FIELDS).sort());
+    const base = draftFromOptions({});
+    const { maximum } = JOB_OPTION_FIELDS.max_clips;
+    expect(optionsFromDraft({ ...base, max_clips: String(maximum) }).errors.max_clips).toBeUndefined();
+    expect(optionsFromDraft({ ...base, max_clips: String(maximum + 1) }).errors.max_clips).toBe(`A whole number from 1 to ${maximum}.`);
+    expect(optionsFromDraft({ ...base, min_clip_duration: "2" }).errors.min_clip_duration).toBe("Between 3 and 600 seconds.");
+    expect(optionsFromDraft({ ...base, prompt: "x".repeat(JOB_OPTION_FIELDS.prompt.maxLength + 1) }).errors.prompt).toMatch(/At most/);
+  });
+});

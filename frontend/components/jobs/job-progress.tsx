@@ -1,9 +1,9 @@
 import { ProgressBar } from "@/components/ui/progress-bar";
 import type { Job } from "@/lib/api";
-import { titleCase } from "@/lib/format";
+import { stageLabel } from "./stage-progress";
 
 /** The live progress of a job, in words and as a bar. */
-export function JobProgress({ job, size = "sm" }: { job: Pick<Job, "status" | "stage" | "progress" | "error_message">; size?: "sm" | "md" }) {
+export function JobProgress({ job, size = "sm" }: { job: Pick<Job, "status" | "stage" | "progress" | "error_message" | "stages">; size?: "sm" | "md" }) {
   if (job.status === "completed") return <ProgressBar value={100} label="Progress" tone="success" size={size} showValue />;
   if (job.status === "failed")
     return (
@@ -12,7 +12,7 @@ export function JobProgress({ job, size = "sm" }: { job: Pick<Job, "status" | "s
       </p>
     );
   if (job.status === "cancelled") return <p className="text-xs text-zinc-500">Cancelled</p>;
-  const what = job.stage ? titleCase(job.stage) : job.status === "processing" ? "Starting" : "Waiting in queue";
+  const what = job.stage ? stageLabel(job, job.stage) : job.status === "processing" ? "Starting" : "Waiting in queue";
   return (
     <div className="min-w-32 space-y-1">
       <p className="text-xs text-zinc-600" data-testid="job-stage">

@@ -10,7 +10,7 @@ import { Input } from "@/components/ui/input";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { toast } from "@/components/ui/toast";
 import { useFormAction, type FieldErrors } from "@/hooks/use-form-action";
-import { api, type CriteriaSummary, type JobOptions } from "@/lib/api";
+import { api, type CriteriaSummary, type JobOptions, type Settings } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes } from "@/lib/format";
 import { draftFromOptions, OPTION_FIELDS, optionsFromDraft } from "@/lib/options";
@@ -36,7 +36,7 @@ export function NewJobForm({
   criteria,
   criteriaError,
 }: {
-  defaults: JobOptions;
+  defaults: Settings;
   criteria: CriteriaSummary[] | undefined;
   criteriaError?: string;
 }) {
@@ -163,8 +163,7 @@ export function NewJobForm({
             errors={errors}
             criteria={criteria}
             criteriaError={criteriaError}
-            advanced
-            idPrefix="job"
+              idPrefix="job"
           />
         </div>
       </Card>

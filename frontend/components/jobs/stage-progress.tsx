@@ -1,32 +1,41 @@
 import { ProgressBar } from "@/components/ui/progress-bar";
-import type { Job } from "@/lib/api";
+import type { Job, JobStage } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { titleCase } from "@/lib/format";
 
-export const STAGES = [
-  { name: "downloading", from: 0, to: 20 },
-  { name: "transcribing", from: 20, to: 60 },
-  { name: "analyzing", from: 60, to: 80 },
-  { name: "rendering", from: 80, to: 100 },
-  { name: "finalizing", from: 100, to: 100 },
-] as const;
-
 export type StageState = "done" | "active" | "pending" | "failed";
+export type StageJob = Pick<Job, "status" | "stage" | "progress" | "stages">;
+export interface StageView {
+  name: JobStage;
+  label: string;
+  state: StageState;
+  pct: number;
+}
 
-/** Each stage's state and its own 0–100 progress, from the job's status, stage and overall progress. */
-export function stageStates(job: Pick<Job, "status" | "stage" | "progress">): { name: string; state: StageState; pct: number }[] {
-  const byStage = STAGES.findIndex((s) => s.name === job.stage);
-  const byProgress = STAGES.findIndex((s) => job.progress < s.to) ;
-  const current = byStage >= 0 ? byStage : byProgress >= 0 ? byProgress : STAGES.length - 1;
-  return STAGES.map((s, i) => {
-    if (job.status === "completed") return { name: s.name, state: "done", pct: 100 };
-    const band = s.to - s.from;
-    const pct = band > 0 ? Math.min(100, Math.max(0, ((job.progress - s.from) / band) * 100)) : 0;
-    if (i < current) return { name: s.name, state: "done", pct: 100 };
-    if (i > current) return { name: s.name, state: "pending", pct: 0 };
-    if (job.status === "failed" || job.status === "cancelled") return { name: s.name, state: "failed", pct };
-    if (job.status !== "processing") return { name: s.name, state: "pending", pct: 0 };
-    return { name: s.name, state: "active", pct };
+/** The label of a stage as the job's own plan names it (a bare stage name otherwise). */
+export function stageLabel(job: Pick<Job, "stages">, stage: JobStage): string {
+  return job.stages?.find((s) => s.name === stage)?.label ?? titleCase(stage);
+}
+
+/**
+ * Each stage of the job's own plan (`job.stages`: names, labels and progress bands from the
+ * API) with its state and its own 0–100 progress, from the job's status, stage and progress.
+ */
+export function stageStates(job: StageJob): StageView[] {
+  const plan = job.stages ?? [];
+  const byStage = plan.findIndex((s) => s.name === job.stage);
+  const byProgress = plan.findIndex((s) => job.progress < s.end);
+  const current = byStage >= 0 ? byStage : byProgress >= 0 ? byProgress : plan.length - 1;
+  return plan.map((s, i) => {
+    const view = (state: StageState, pct: number): StageView => ({ name: s.name, label: s.label, state, pct });
+    if (job.status === "completed") return view("done", 100);
+    const band = s.end - s.start;
+    const pct = band > 0 ? Math.min(100, Math.max(0, ((job.progress - s.start) / band) * 100)) : 0;
+    if (i < current) return view("done", 100);
+    if (i > current) return view("pending", 0);
+    if (job.status === "failed" || job.status === "cancelled") return view("failed", pct);
+    if (job.status !== "processing") return view("pending", 0);
+    return view("active", pct);
   });
 }
 
@@ -38,7 +47,7 @@ const marker: Record<StageState, string> = {
 };
 const markerText: Record<StageState, string> = { done: "✓", active: "…", pending: "", failed: "!" };
 
-export function StageProgress({ job }: { job: Pick<Job, "status" | "stage" | "progress"> }) {
+export function StageProgress({ job }: { job: StageJob }) {
   const stages = stageStates(job);
   return (
     <ol className="grid gap-3 sm:grid-cols-5" aria-label="Pipeline stages">
@@ -48,12 +57,12 @@ export function StageProgress({ job }: { job: Pick<Job, "status" | "stage" | "pr
             <span aria-hidden className={cn("flex size-5 items-center justify-center rounded-full text-[11px] font-bold", marker[s.state])}>
               {markerText[s.state] || i + 1}
             </span>
-            <span className={cn("text-sm", s.state === "active" ? "font-semibold" : "text-zinc-600")}>{titleCase(s.name)}</span>
+            <span className={cn("text-sm", s.state === "active" ? "font-semibold" : "text-zinc-600")}>{s.label}</span>
             <span className="sr-only">: {s.state}</span>
           </div>
           <ProgressBar
             value={s.pct}
-            label={`${titleCase(s.name)} progress`}
+            label={`${s.label} progress`}
             size="sm"
             tone={s.state === "done" ? "success" : s.state === "failed" ? "danger" : s.state === "pending" ? "muted" : "accent"}
           />

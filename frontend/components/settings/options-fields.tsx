@@ -3,7 +3,7 @@
 import { describedBy, Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import type { CriteriaSummary } from "@/lib/api";
-import type { OptionErrors, OptionsDraft } from "@/lib/options";
+import { OPTION_FIELDS, optionMeta, type OptionErrors, type OptionField, type OptionsDraft } from "@/lib/options";
 
 const LANGUAGES: [string, string][] = [
   ["auto", "Detect automatically"],
@@ -24,13 +24,33 @@ export interface OptionsFieldsProps {
   errors: OptionErrors;
   criteria: CriteriaSummary[] | undefined;
   criteriaError?: string;
-  /** Show the rarely changed options too (settings page). */
-  advanced?: boolean;
   idPrefix?: string;
 }
 
 /** The job options form controls, shared by the settings page and the new-job form. */
-export function OptionsFields({ draft, onChange, errors, criteria, criteriaError, advanced = false, idPrefix = "opt" }: OptionsFieldsProps) {
+// The options drawn with their own widget below; any other option (a new one on the backend)
+// gets the default widget of its type from GenericOption.
+const CUSTOM: readonly OptionField[] = [
+  "min_clip_duration",
+  "max_clip_duration",
+  "max_clips",
+  "language",
+  "criteria",
+  "prompt",
+  "min_score",
+  "whisper_model",
+  "use_source_captions",
+];
+
+/** min/max/step/maxLength attributes of a field, from the backend's bounds. */
+function bounds(field: OptionField) {
+  const m = optionMeta(field);
+  return m.type === "string"
+    ? { maxLength: m.maxLength, minLength: m.minLength }
+    : { min: m.minimum, max: m.maximum, step: m.type === "integer" ? 1 : undefined };
+}
+
+export function OptionsFields({ draft, onChange, errors, criteria, criteriaError, idPrefix = "opt" }: OptionsFieldsProps) {
   const set = <K extends keyof OptionsDraft>(key: K, value: OptionsDraft[K]) => onChange({ ...draft, [key]: value });
   const id = (name: string) => `${idPrefix}-${name}`;
   const languages = LANGUAGES.some(([code]) => code === draft.language) ? LANGUAGES : [...LANGUAGES, [draft.language, draft.language] as [string, string]];
@@ -45,7 +65,7 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
           {...describedBy(id("min_clip_duration"), errors.min_clip_duration)}
           type="number"
           inputMode="decimal"
-          min={1}
+          {...bounds("min_clip_duration")}
           value={draft.min_clip_duration}
           onChange={(e) => set("min_clip_duration", e.target.value)}
         />
@@ -55,7 +75,7 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
           {...describedBy(id("max_clip_duration"), errors.max_clip_duration)}
           type="number"
           inputMode="decimal"
-          min={1}
+          {...bounds("max_clip_duration")}
           value={draft.max_clip_duration}
           onChange={(e) => set("max_clip_duration", e.target.value)}
         />
@@ -65,9 +85,7 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
           {...describedBy(id("max_clips"), errors.max_clips)}
           type="number"
           inputMode="numeric"
-          min={1}
-          max={50}
-          step={1}
+          {...bounds("max_clips")}
           value={draft.max_clips}
           onChange={(e) => set("max_clips", e.target.value)}
         />
@@ -127,19 +145,17 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
         <Textarea
           {...describedBy(id("prompt"), errors.prompt, "hint")}
           rows={2}
+          {...bounds("prompt")}
           value={draft.prompt}
           onChange={(e) => set("prompt", e.target.value)}
         />
       </Field>
-      {advanced && (
-        <>
           <Field id={id("min_score")} label="Minimum score (0–1)" error={errors.min_score}>
             <Input
               {...describedBy(id("min_score"), errors.min_score)}
               type="number"
               inputMode="decimal"
-              min={0}
-              max={1}
+              {...bounds("min_score")}
               step={0.05}
               value={draft.min_score}
               onChange={(e) => set("min_score", e.target.value)}
@@ -149,6 +165,7 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
             <Input
               {...describedBy(id("whisper_model"), errors.whisper_model, "hint")}
               placeholder="base"
+              {...bounds("whisper_model")}
               value={draft.whisper_model}
               onChange={(e) => set("whisper_model", e.target.value)}
             />
@@ -166,8 +183,41 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
             </label>
             {errors.use_source_captions && <p className="text-xs text-red-600">{errors.use_source_captions}</p>}
           </div>
-        </>
-      )}
+      {OPTION_FIELDS.filter((f) => !CUSTOM.includes(f)).map((field) => (
+        <GenericOption key={field} field={field} draft={draft} onChange={onChange} error={errors[field]} id={id(field)} />
+      ))}
     </div>
+  );
+}
+
+/** The default widget of an option by its type: number, checkbox, text, or a comma-separated list. */
+function GenericOption({ field, draft, onChange, error, id }: { field: OptionField; draft: OptionsDraft; onChange: (d: OptionsDraft) => void; error?: string; id: string }) {
+  const meta = optionMeta(field);
+  const value = draft[field] as unknown;
+  const set = (v: unknown) => onChange({ ...draft, [field]: v } as OptionsDraft);
+  if (meta.type === "boolean")
+    return (
+      <div className="flex items-center gap-2 sm:col-span-2">
+        <input id={id} type="checkbox" className="size-4 accent-accent-600" checked={Boolean(value)} onChange={(e) => set(e.target.checked)} />
+        <label htmlFor={id} className="text-sm">
+          {meta.title}
+          {meta.description && <span className="text-zinc-600"> ({meta.description})</span>}
+        </label>
+        {error && <p className="text-xs text-red-600">{error}</p>}
+      </div>
+    );
+  const numeric = meta.type === "number" || meta.type === "integer";
+  return (
+    <Field id={id} label={meta.title} error={error} hint={meta.description}>
+      <Input
+        {...describedBy(id, error, meta.description ? "hint" : undefined)}
+        {...(numeric ? { type: "number", inputMode: meta.type === "integer" ? "numeric" : "decimal" } : {})}
+        {...bounds(field)}
+        value={Array.isArray(value) ? value.join(",") : String(value ?? "")}
+        onChange={(e) =>
+          set(meta.type === "array" ? e.target.value.split(",") : e.target.value)
+        }
+      />
+    </Field>
   );
 }

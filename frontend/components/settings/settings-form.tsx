@@ -6,16 +6,16 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/field";
 import { toast } from "@/components/ui/toast";
 import { useFormAction } from "@/hooks/use-form-action";
-import { api, type CriteriaSummary, type JobOptions } from "@/lib/api";
+import { api, type CriteriaSummary, type JobOptions, type Settings } from "@/lib/api";
 import { draftFromOptions, OPTION_FIELDS, optionsFromDraft } from "@/lib/options";
 import { OptionsFields } from "./options-fields";
 
 export interface SettingsFormProps {
-  initial: JobOptions;
+  initial: Settings;
   criteria: CriteriaSummary[] | undefined;
   criteriaError?: string;
-  onSaved?: (saved: JobOptions) => void;
-  save?: (options: JobOptions) => Promise<JobOptions>;
+  onSaved?: (saved: Settings) => void;
+  save?: (options: JobOptions) => Promise<Settings>;
 }
 
 export function SettingsForm({ initial, criteria, criteriaError, onSaved, save = api.settings.put }: SettingsFormProps) {
@@ -45,7 +45,6 @@ export function SettingsForm({ initial, criteria, criteriaError, onSaved, save =
           errors={errors}
           criteria={criteria}
           criteriaError={criteriaError}
-          advanced
           idPrefix="settings"
         />
         <div className="flex justify-end gap-2">

@@ -4,6 +4,7 @@ import { PageHeader } from "@/components/ui/card";
 import { ErrorState, LoadingState } from "@/components/ui/states";
 import { useQuery } from "@/hooks/use-query";
 import { api } from "@/lib/api";
+import { PasswordForm, SignOutEverywhere } from "./account-forms";
 import { SettingsForm } from "./settings-form";
 
 export function SettingsPage() {
@@ -24,6 +25,11 @@ export function SettingsPage() {
           onSaved={() => void settings.reload()}
         />
       )}
+      <h2 className="mt-8 mb-3 text-base font-semibold">Account</h2>
+      <div className="space-y-6">
+        <PasswordForm />
+        <SignOutEverywhere />
+      </div>
     </>
   );
 }

@@ -527,6 +527,8 @@ export interface components {
             created_at: string;
             /** Criteria Matched */
             criteria_matched: string[];
+            /** @default null */
+            cut_shift?: components["schemas"]["CutShift"] | null;
             /** Description */
             description: string;
             /** Duration */
@@ -633,6 +635,16 @@ export interface components {
              * @default null
              */
             updated_at?: string | null;
+        };
+        /**
+         * CutShift
+         * @description Seconds each cut moved from its transcript boundary into the nearest pause (+ = later).
+         */
+        CutShift: {
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
         };
         /** ErrorBody */
         ErrorBody: {

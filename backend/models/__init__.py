@@ -6,6 +6,14 @@ from backend.models.criteria import CriteriaRevision
 from backend.models.job import Job, JobEvent, JobStage, JobStatus
 from backend.models.token import RevokedToken
 from backend.models.user import User, UserSettings
+from backend.models.youtube import (
+    OAuthState,
+    Publication,
+    PublicationStat,
+    PublicationStatus,
+    YouTubeAccount,
+    YouTubeQuotaDay,
+)
 
 __all__ = [
     "Clip",
@@ -14,9 +22,15 @@ __all__ = [
     "JobEvent",
     "JobStage",
     "JobStatus",
+    "OAuthState",
+    "Publication",
+    "PublicationStat",
+    "PublicationStatus",
     "RevokedToken",
     "User",
     "UserSettings",
+    "YouTubeAccount",
+    "YouTubeQuotaDay",
     "new_id",
     "utcnow",
 ]

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, request
 from flask_cors import CORS
 
-from backend.api import auth, clips, criteria, health, jobs, settings, youtube
+from backend.api import auth, clips, criteria, health, jobs, publications, settings, youtube
 from backend.api.common import CONFIG_KEY
 from backend.api.spec import check_request_body, spec
 from backend.config import REPO_ROOT, Config, finalize
@@ -19,7 +19,7 @@ from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
 from backend.worker import init_worker
 
-BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp, youtube.bp)
+BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp, youtube.bp, publications.bp)
 
 
 def create_app(config: Config | None = None) -> Flask:

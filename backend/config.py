@@ -98,6 +98,7 @@ class Config:
     google_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
     youtube_api_base_url: str = "https://www.googleapis.com/"
     youtube_stats_interval: float = 21600.0  # seconds between statistics refreshes
+    youtube_upload_chunk_bytes: int = 8 * 1024 * 1024  # a multiple of 256 KiB
 
     @property
     def is_production(self) -> bool:

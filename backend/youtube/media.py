@@ -9,6 +9,7 @@ bytes, and only one chunk is ever in memory (RSS does not grow with the file).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from googleapiclient.http import MediaUpload
@@ -24,6 +25,9 @@ class FileChunks(MediaUpload):  # type: ignore[misc]
         self._mimetype = mimetype
         self._chunksize = chunksize
         self._size = os.path.getsize(self._path)
+        # Called before bytes are read for a chunk: after the session was initiated, before the
+        # first chunk is sent (the uploader stores the session URI there).
+        self.before_read: Callable[[], None] | None = None
 
     def chunksize(self) -> int:
         return self._chunksize
@@ -41,6 +45,8 @@ class FileChunks(MediaUpload):  # type: ignore[misc]
         return False
 
     def getbytes(self, begin: int, length: int) -> bytes:
+        if self.before_read is not None:
+            self.before_read()
         with self._path.open("rb") as handle:
             handle.seek(begin)
             return handle.read(length)

@@ -14,27 +14,29 @@ from collections import Counter
 
 STOP = frozenset(
     """
-a about above after again against ago all almost also always am among an and another any anybody anyone
-anything anyway are around as at away back be became because become been before behind being below between
-both but by can cannot could did do does doing done down during each either else enough even ever every
-everybody everyone everything few for from further get gets getting give go goes going gone got great had has
-have having he her here hers herself him himself his how however i if in into is it its itself just kind know
-last later least less let like little lot lots made make many may maybe me might mine more most much must my
-myself never new next no nobody none nor not nothing now of off often oh ok okay on once one only onto or other
-others our ours ourselves out over own perhaps please put quite rather really right said same say says see seem
-she should since so some somebody someone something sometimes soon still such sure take than that the their
-theirs them themselves then there these they thing things think this those though through thus to today
-together told tomorrow too toward towards under until up upon us very via want wanted was way we well went were
-what whatever when where whether which while who whom whose why will with within without would yeah yes yet
-yesterday you your yours yourself yourselves year years day days time times week weeks month months first second
-two three four five six seven eight nine ten hundred thousand gonna wanna actually basically literally
+a about above after again against ago all almost also always am among an and another any anybody
+anyone anything anyway are around as at away back be became because become been before behind being
+below between both but by can cannot could did do does doing done down during each either else
+enough even ever every everybody everyone everything few for from further get gets getting give go
+goes going gone got great had has have having he her here hers herself him himself his how however i
+if in into is it its itself just kind know last later least less let like little lot lots made make
+many may maybe me might mine more most much must my myself never new next no nobody none nor not
+nothing now of off often oh ok okay on once one only onto or other others our ours ourselves out
+over own perhaps please put quite rather really right said same say says see seem she should since
+so some somebody someone something sometimes soon still such sure take than that the their theirs
+them themselves then there these they thing things think this those though through thus to today
+together told tomorrow too toward towards under until up upon us very via want wanted was way we
+well went were what whatever when where whether which while who whom whose why will with within
+without would yeah yes yet yesterday you your yours yourself yourselves year years day days time
+times week weeks month months first second two three four five six seven eight nine ten hundred
+thousand gonna wanna actually basically literally
 """.split()
 )
 DETERMINERS = frozenset(
     "a an the my our your his her their this that these those some every each its".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
-_BREAK = re.compile(r"[.,;:!?()\[\]\"…–—]")
+_BREAK = re.compile('[.,;:!?()\\[\\]"\u2026\u2013\u2014]')  # also the ellipsis, en and em dash
 
 
 def _is_content(word: str) -> bool:

@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-from backend.pipeline.keyphrases import STOP, key_phrases
 from backend.pipeline.criteria import RankerHints
 from backend.pipeline.grounding import Bounds
+from backend.pipeline.keyphrases import STOP, key_phrases
 from backend.pipeline.ranker import LocalRanker
 from backend.pipeline.transcript import Segment, Transcript
 
 STORY = (
-    "Nobody believed me. Ten years ago I walked into the garden behind my grandmother's house and found an "
-    "old tomato plant. The garden was quiet, and the tomato plant was still growing. Honestly, it changed how "
-    "I think about gardening."
+    "Nobody believed me. Ten years ago I walked into the garden behind my grandmother's house and found "
+    "an old tomato plant. The garden was quiet, and the tomato plant was still growing. Honestly, it "
+    "changed how I think about gardening."
 )
 
 
 def test_tags_are_noun_phrases_not_stop_words_or_fragments() -> None:
     tags = key_phrases(STORY)
-    assert "garden" in tags and "old tomato plant" in tags or "tomato plant" in tags
+    assert ("garden" in tags and "old tomato plant" in tags) or "tomato plant" in tags
     assert "grandmother house" in tags
     for bad in ("ago", "nobody", "walked", "believed", "honestly", "me", "still"):
         assert bad not in tags

@@ -3,7 +3,7 @@
 Not `MediaFileUpload`: for stream uploads (`has_stream()` True) googleapiclient re-sends an
 *empty* body when it retries a chunk after a 5xx. A `MediaUpload` without a stream is asked
 for its bytes with `getbytes(offset, length)` on every attempt, so a retry sends the real
-bytes, and only one chunk is ever in memory (RSS does not grow with the file).
+bytes, reading one chunk at a time (bench/upload.py measures the RSS: see the README).
 """
 
 from __future__ import annotations

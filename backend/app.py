@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_cors import CORS
 
-from backend.api import auth, clips, criteria, health, http_limits, jobs, settings
+from backend.api import auth, clips, criteria, health, http_limits, jobs, publications, settings, youtube
 from backend.api.common import CONFIG_KEY
 from backend.api.spec import docs_assets, spec
 from backend.config import REPO_ROOT, Config, finalize
@@ -19,7 +19,17 @@ from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
 from backend.worker import init_worker
 
-BLUEPRINTS = (auth.bp, settings.bp, criteria.bp, health.bp, jobs.bp, clips.bp, docs_assets)
+BLUEPRINTS = (
+    auth.bp,
+    settings.bp,
+    criteria.bp,
+    health.bp,
+    jobs.bp,
+    clips.bp,
+    youtube.bp,
+    publications.bp,
+    docs_assets,
+)
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-USAGE = "usage: python -m backend {serve,process,openapi} [options]   (see --help of each)"
+USAGE = "usage: python -m backend {serve,process,openapi,rotate-token-key} [options]   (see --help of each)"
 
 
 def main(argv: list[str]) -> int:
@@ -18,6 +18,8 @@ def main(argv: list[str]) -> int:
         return serve(rest)
     if command == "openapi":
         return print_openapi()
+    if command == "rotate-token-key":
+        return rotate_token_key()
     if command == "process":
         from backend.cli import process_command
 
@@ -60,4 +62,18 @@ def print_openapi() -> int:
         config = Config.from_env().with_overrides(data_dir=Path(data_dir), database_url="")
         app = create_app(config)
         print(json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), indent=2))
+    return 0
+
+
+def rotate_token_key() -> int:
+    """Re-encrypt stored YouTube credentials with the newest TOKEN_ENCRYPTION_KEY (the first)."""
+    from backend.app import create_app
+    from backend.runtime import upgrade_database
+    from backend.services.youtube import rotate_credentials
+
+    app = create_app()
+    upgrade_database(app)
+    with app.app_context():
+        count = rotate_credentials(app.extensions["viral_clipper_config"])
+    print(f"re-encrypted {count} stored credential(s) with the newest key", flush=True)
     return 0

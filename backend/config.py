@@ -95,6 +95,19 @@ class Config:
     default_max_clips: int = 5
     default_min_score: float = 0.0
 
+    # YouTube (CONTRACTS §10). Without a client id the YouTube endpoints answer 503.
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_client_secrets_file: str = ""  # the JSON Google's console downloads (instead of id + secret)
+    google_redirect_uri: str = "http://localhost:3000/youtube/callback"
+    token_encryption_key: tuple[str, ...] = ()  # Fernet keys, newest first (MultiFernet rotation)
+    google_auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL, not a secret)
+    google_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    youtube_api_base_url: str = "https://www.googleapis.com/"
+    youtube_stats_interval: float = 21600.0  # seconds between statistics refreshes
+    youtube_upload_chunk_bytes: int = 8 * 1024 * 1024  # a multiple of 256 KiB
+
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
@@ -113,6 +126,10 @@ class Config:
     @property
     def allowed_whisper_models(self) -> tuple[str, ...]:
         return self.whisper_models or (self.whisper_model,)
+
+    @property
+    def youtube_configured(self) -> bool:
+        return bool(self.google_client_id or self.google_client_secrets_file)
 
     @property
     def jobs_dir(self) -> Path:
@@ -162,6 +179,9 @@ def finalize(config: Config) -> Config:
     if config.app_env not in APP_ENVS:
         # A typo like "prod" must not silently run with development defaults.
         raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {config.app_env!r}")
+    if config.is_production and config.youtube_configured and not config.token_encryption_key:
+        # YouTube refresh tokens are long-lived account access: never stored unencrypted.
+        raise ConfigError("TOKEN_ENCRYPTION_KEY must be set when YouTube is configured in production")
     config = _with_secrets(config)
     for name in ("secret_key", "jwt_secret_key"):
         if len(getattr(config, name).encode("utf-8")) < MIN_SECRET_BYTES:

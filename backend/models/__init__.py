@@ -6,6 +6,14 @@ from backend.models.criteria import CriteriaRevision
 from backend.models.job import Job, JobEvent, JobStage, JobStatus
 from backend.models.token import AuthSession
 from backend.models.user import User, UserSettings
+from backend.models.youtube import (
+    OAuthState,
+    Publication,
+    PublicationStat,
+    PublicationStatus,
+    YouTubeAccount,
+    YouTubeQuotaDay,
+)
 
 __all__ = [
     "AuthSession",
@@ -15,8 +23,14 @@ __all__ = [
     "JobEvent",
     "JobStage",
     "JobStatus",
+    "OAuthState",
+    "Publication",
+    "PublicationStat",
+    "PublicationStatus",
     "User",
     "UserSettings",
+    "YouTubeAccount",
+    "YouTubeQuotaDay",
     "new_id",
     "utcnow",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
@@ -22,9 +22,10 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def youtube_connected(self) -> bool:
-        # Linking a YouTube channel arrives with the publishing issue; until a link table
-        # exists no user can be connected, and the contract field truthfully says so.
-        return False
+        from backend.models.youtube import YouTubeAccount  # circular: the account refers to users
+
+        linked = select(YouTubeAccount.id).where(YouTubeAccount.user_id == self.id)
+        return db.session.scalar(linked) is not None
 
 
 class UserSettings(db.Model):  # type: ignore[name-defined,misc]

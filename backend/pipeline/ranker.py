@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from backend.pipeline.audio import EnergyTrack
 from backend.pipeline.criteria import RankerHints
 from backend.pipeline.grounding import Boundaries, Bounds, ClipCandidate, dedupe, trim_title
+from backend.pipeline.keyphrases import key_phrases
 from backend.pipeline.transcript import Transcript
 
 RANKER_MODEL = "local-ranker-v1"
@@ -153,7 +154,8 @@ class LocalRanker:
             reasoning=_reasoning(f),
             key_quote=sents[best].text,
             criteria_matched=tuple(name for name, hits in f.hints.items() if hits > 0),
-            tags=tuple(dict.fromkeys(f.hint_terms))[:8],
+            # The criteria's cue words ("ago", "nobody") say why a clip ranks, not what it is about.
+            tags=tuple(key_phrases(" ".join(s.text for s in sents[i : j + 1]))),
             transcript_segment=" ".join(s.text for s in sents[i : j + 1]),
         )
 

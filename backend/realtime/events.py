@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from backend.models.job import JobStage
 from backend.schemas.common import UTCTime
 from backend.schemas.jobs import JobDetail, JobOut, JobStatusName
+from backend.schemas.publications import PublicationOut, PublicationProgress
 
 
 class JobProgress(BaseModel):
@@ -31,6 +32,8 @@ class SocketEvents(BaseModel):
     job_progress: JobProgress
     job_completed: JobDetail
     job_failed: JobOut
+    publication_progress: PublicationProgress
+    publication_updated: PublicationOut
 
 
 EVENT_NAMES = frozenset(SocketEvents.model_fields)

@@ -48,5 +48,12 @@ def test_a_wrong_event_or_payload_is_refused_where_it_is_made() -> None:
         check_payload("job_exploded", JobProgress.model_construct())
     with pytest.raises(TypeError):
         check_payload("job_completed", JobProgress.model_construct())
-    names = {"job_status_changed", "job_progress", "job_completed", "job_failed"}
+    names = {
+        "job_status_changed",
+        "job_progress",
+        "job_completed",
+        "job_failed",
+        "publication_progress",
+        "publication_updated",
+    }
     assert set(SocketEvents.model_fields) == names

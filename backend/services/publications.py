@@ -1,0 +1,171 @@
+"""Publications: the publish rules, the owner-scoped reads, retry, cancel and stats.
+
+The worker's side (the upload itself) is backend/youtube/uploader.py; both meet on the row.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+
+from backend.config import Config
+from backend.errors import Conflict
+from backend.extensions import db
+from backend.models import Clip, Publication, PublicationStatus, utcnow
+from backend.realtime.emitter import Emitter
+from backend.schemas.publications import PublicationOut, PublishIn
+from backend.services.ownership import get_owned
+from backend.services.youtube import account_of, require_configured
+
+KIND = "publication"
+LIVE = (
+    PublicationStatus.QUEUED,
+    PublicationStatus.UPLOADING,
+    PublicationStatus.PROCESSING,
+    PublicationStatus.PUBLISHED,
+)
+RIGHTS = (
+    "This clip comes from a YouTube video of another channel. Re-uploading other people's videos breaks "
+    "YouTube's policies unless you hold the rights, and Content ID blocks claimed Shorts over 1 minute "
+    "worldwide. Confirm you have the rights (confirm_rights) to publish it."
+)
+
+
+class Dispatcher(Protocol):
+    def submit(self, job_id: str, priority: int, force: bool = False, kind: str = ...) -> None: ...
+
+    def cancel(self, job_id: str, wait: float) -> bool: ...
+
+
+def serialize(pub: Publication) -> dict[str, Any]:
+    url = f"https://www.youtube.com/shorts/{pub.youtube_video_id}" if pub.youtube_video_id else None
+    data = {name: getattr(pub, name) for name in PublicationOut.model_fields if hasattr(pub, name)}
+    return PublicationOut.model_validate({**data, "url": url}).model_dump(mode="json")
+
+
+def out(pub: Publication) -> PublicationOut:
+    return PublicationOut.model_validate(serialize(pub))
+
+
+def clean_text(value: str, limit_bytes: int) -> str:
+    """YouTube refuses `<` and `>` in titles and descriptions; cut on a character boundary."""
+    text = re.sub(r"[<>]", "", value).strip()
+    return text.encode()[:limit_bytes].decode(errors="ignore")
+
+
+def _check_rights(clip: Clip, channel_id: str, confirmed: bool) -> None:
+    job = clip.job
+    if job.source_type != "youtube" or confirmed:
+        return
+    source_channel = (job.analysis_meta or {}).get("source_channel_id")
+    # An unknown source channel is treated like another one: the risk is the same.
+    if source_channel != channel_id:
+        raise Conflict(RIGHTS, code="rights_confirmation_required")
+
+
+def _check_duplicate(clip_id: str, channel_id: str) -> None:
+    existing = db.session.scalar(
+        select(Publication.id).where(
+            Publication.clip_id == clip_id,
+            Publication.channel_id == channel_id,
+            Publication.status.in_([s.value for s in LIVE]),
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            "This clip is already published or publishing to this channel; send force to publish "
+            "it again.",
+            code="already_published",
+        )
+
+
+def create(
+    user_id: str, clip_id: str, body: PublishIn, config: Config, dispatcher: Dispatcher, emitter: Emitter
+) -> Publication:
+    require_configured(config)
+    clip = get_owned(Clip, user_id, clip_id, "clip")
+    account = account_of(user_id)
+    if account is None:
+        raise Conflict("Link a YouTube channel in Settings first.", code="youtube_not_connected")
+    if account.needs_relink:
+        raise Conflict(
+            "Google no longer accepts the link to your channel: re-link YouTube in Settings.",
+            code="youtube_relink_required",
+        )
+    _check_rights(clip, account.channel_id, body.confirm_rights)
+    if not body.force:
+        _check_duplicate(clip.id, account.channel_id)
+    tags = body.tags if body.tags is not None else list(clip.tags or [])
+    pub = Publication(
+        user_id=user_id,
+        clip_id=clip.id,
+        job_id=clip.job_id,
+        channel_id=account.channel_id,
+        title=clean_text(body.title or clip.title or "Clip", 400)[:100] or "Clip",
+        description=clean_text(body.description if body.description is not None else clip.description, 5000),
+        tags=[t.lstrip("#") for t in tags if t.strip("# ")][:30],
+        privacy_status=body.privacy_status,
+        publish_at=body.publish_at,
+        made_for_kids=body.made_for_kids,
+    )
+    db.session.add(pub)
+    db.session.commit()
+    dispatcher.submit(pub.id, 5, kind=KIND)
+    emitter.emit(user_id, "publication_updated", out(pub))
+    return pub
+
+
+def get(user_id: str, publication_id: str) -> Publication:
+    return get_owned(Publication, user_id, publication_id, "publication")
+
+
+def page(
+    user_id: str, clip_id: str | None, status: str | None, limit: int, offset: int
+) -> tuple[list[Publication], int]:
+    query = select(Publication).where(Publication.user_id == user_id)
+    if clip_id is not None:
+        query = query.where(Publication.clip_id == clip_id)
+    if status is not None:
+        query = query.where(Publication.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Publication.created_at.desc(), Publication.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total)
+
+
+def retry(user_id: str, publication_id: str, dispatcher: Dispatcher, emitter: Emitter) -> Publication:
+    """Back to the queue; a stored session URI makes the upload resume, never start a new video."""
+    pub = get(user_id, publication_id)
+    moved = db.session.execute(
+        update(Publication)
+        .where(Publication.id == pub.id, Publication.status == PublicationStatus.FAILED.value)
+        .values(
+            status=PublicationStatus.QUEUED.value, error_code=None, error_message=None, updated_at=utcnow()
+        )
+    )
+    db.session.commit()
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("Only a failed publication can be retried.", code="not_retryable")
+    db.session.refresh(pub)
+    dispatcher.submit(pub.id, 5, kind=KIND)
+    emitter.emit(user_id, "publication_updated", out(pub))
+    return pub
+
+
+def cancel(
+    user_id: str, publication_id: str, config: Config, dispatcher: Dispatcher, emitter: Emitter
+) -> None:
+    pub = get(user_id, publication_id)
+    if pub.status not in (PublicationStatus.QUEUED.value, PublicationStatus.UPLOADING.value):
+        return  # published videos stay on YouTube; ended ones have nothing to stop
+    pub.cancel_requested = True
+    db.session.commit()
+    dispatcher.cancel(pub.id, config.cancel_wait_seconds)
+    db.session.refresh(pub)
+    if pub.status == PublicationStatus.QUEUED.value or pub.status == PublicationStatus.UPLOADING.value:
+        pub.status = PublicationStatus.CANCELLED.value
+        db.session.commit()
+    emitter.emit(user_id, "publication_updated", out(pub))

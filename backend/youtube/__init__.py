@@ -1,0 +1,1 @@
+"""YouTube: linking a channel, publishing clips and reading their stats back (CONTRACTS §10)."""

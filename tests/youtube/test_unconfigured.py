@@ -1,0 +1,38 @@
+"""Without a Google client the YouTube endpoints say what to set; nothing else breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/youtube", None),
+        ("post", "/api/v1/youtube/connect", None),
+        ("post", "/api/v1/youtube/callback", {"code": "c", "state": "s"}),
+        ("delete", "/api/v1/youtube", None),
+    ],
+)
+def test_youtube_endpoints_answer_503(
+    client: FlaskClient, auth_headers: dict[str, str], method: str, path: str, body: Any
+) -> None:
+    answer = getattr(client, method)(path, headers=auth_headers, json=body)
+    assert answer.status_code == 503
+    error = answer.get_json()["error"]
+    assert error["code"] == "youtube_not_configured" and "GOOGLE_CLIENT_ID" in error["message"]
+
+
+def test_everything_else_still_works(client: FlaskClient, auth_headers: dict[str, str]) -> None:
+    me = client.get("/api/v1/auth/me", headers=auth_headers)
+    assert me.status_code == 200 and me.get_json()["user"]["youtube_connected"] is False
+    assert client.get("/api/v1/jobs", headers=auth_headers).status_code == 200
+    assert client.get("/api/v1/clips", headers=auth_headers).status_code == 200

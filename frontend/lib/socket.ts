@@ -23,8 +23,10 @@ const EVENT_SET: Record<SocketEventName, true> = {
   job_progress: true,
   job_completed: true,
   job_failed: true,
+  publication_progress: true,
+  publication_updated: true,
 };
-export const JOB_EVENTS = Object.keys(EVENT_SET) as SocketEventName[];
+export const SOCKET_EVENTS = Object.keys(EVENT_SET) as SocketEventName[];
 
 export interface SessionHooks {
   /** Renews the tokens; resolves false when the session is over. Must share one in-flight attempt. */

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from backend.config import Config, ConfigError, finalize
 from backend.youtube.crypto import InvalidToken, TokenCipher
 
-PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s", "JWT_SECRET_KEY": "j" * 40}
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
 
 
 def test_production_refuses_youtube_without_an_encryption_key() -> None:

@@ -148,7 +148,7 @@ def test_rotate_token_key_reencrypts_with_the_newest_key(
         "APP_ENV": "test",
         "DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-that-is-long-enough-for-32-bytes",
         "JWT_SECRET_KEY": "test-jwt-secret-that-is-long-enough-for-hs256",
         "GOOGLE_CLIENT_ID": "x",
         "TOKEN_ENCRYPTION_KEY": f"{new},{old}",

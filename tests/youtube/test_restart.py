@@ -44,7 +44,7 @@ def _env(tmp_path: Path, google: GoogleServer, database_url: str) -> dict[str, s
         "APP_ENV": "development",
         "DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "restart-secret",
+        "SECRET_KEY": "restart-secret-that-is-long-enough-for-32-bytes",
         "JOB_WORKERS": "1",
         "JWT_SECRET_KEY": "restart-jwt-secret-that-is-long-enough-for-hs256",
         "BCRYPT_ROUNDS": "4",

@@ -21,7 +21,7 @@ step "backend tests on SQLite"
 
 step "backend tests on PostgreSQL (a throwaway database per run)"
 # The pipeline's tests never touch the database; the rest run again on PostgreSQL.
-TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core $(ls -d tests/jobs tests/realtime 2>/dev/null)
+TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core tests/jobs tests/realtime tests/youtube
 
 if [ -f frontend/package.json ]; then
   scripts/frontend-test.sh

@@ -30,9 +30,15 @@ CONFIG_DEFAULTS = {
 }
 
 
-def _cli(flag: str, help_text: str = "") -> dict[str, Any]:
-    """Field metadata for the CLI: the flag's name when it differs from the option's."""
-    return {"cli": flag, "cli_help": help_text}
+# The `process` flag of an option whose flag is not `--<name-with-dashes>` (CONTRACTS §8), and
+# its metavar-like help. Kept out of the fields so the API's schema carries no CLI details.
+CLI_FLAGS = {
+    "use_source_captions": "--source-captions",
+    "criteria": "--criteria",
+    "min_clip_duration": "--min-duration",
+    "max_clip_duration": "--max-duration",
+}
+CLI_HELP = {"criteria": "a,b,c"}
 
 
 class _OptionRules(BaseModel):
@@ -68,19 +74,12 @@ class JobOptions(_OptionRules):
         None, min_length=1, max_length=200, description="one of the server's WHISPER_MODELS"
     )
     use_source_captions: bool = Field(
-        True, description="use the source's own captions instead of transcribing",
-        json_schema_extra=_cli("--source-captions"),
-    )  # fmt: skip
-    criteria: tuple[str, ...] = Field(
-        (), max_length=20, description="criteria names", json_schema_extra=_cli("--criteria", "a,b,c")
+        True, description="use the source's own captions instead of transcribing"
     )
+    criteria: tuple[str, ...] = Field((), max_length=20, description="criteria names")
     prompt: str = Field("", max_length=2000, description="free-text steering, e.g. 'moments about pricing'")
-    min_clip_duration: float = Field(
-        20.0, ge=3, le=600, description="seconds", json_schema_extra=_cli("--min-duration")
-    )
-    max_clip_duration: float = Field(
-        60.0, ge=3, le=600, description="seconds", json_schema_extra=_cli("--max-duration")
-    )
+    min_clip_duration: float = Field(20.0, ge=3, le=600, description="seconds")
+    max_clip_duration: float = Field(60.0, ge=3, le=600, description="seconds")
     max_clips: int = Field(5, ge=1, le=50)
     min_score: float = Field(0.0, ge=0, le=1)
 
@@ -139,9 +138,8 @@ def resolve(*layers: Mapping[str, Any]) -> JobOptions:
 def add_cli_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per option (defaults None: unset flags fall back to server_defaults)."""
     for name, f in JobOptions.model_fields.items():
-        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-        flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
-        help_text = str(extra.get("cli_help") or f.description or "")
+        flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
+        help_text = CLI_HELP.get(name, f.description or "")
         kind = _scalar(f.annotation)
         if kind is bool:
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text)

@@ -69,7 +69,7 @@ class JobLifecycle:
         try:
             self._lock_user(job.user_id)
             self._check_active_limit(job.user_id)
-            self._check_storage(job.user_id, extra=job.storage_bytes or 0)
+            check_storage(self.config, job.user_id, extra=job.storage_bytes or 0)
             db.session.add(job)
             db.session.flush()
             add_event(job, "created", "Job created")
@@ -121,9 +121,6 @@ class JobLifecycle:
                 f"You already have {active} active jobs (the limit is {limit}); "
                 "wait for one to finish or cancel one, then try again."
             )
-
-    def _check_storage(self, user_id: str, extra: int = 0) -> None:
-        check_storage(self.config, user_id, extra)
 
     # -- the worker's transitions
 

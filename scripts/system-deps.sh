@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the system programs Viral Clipper needs are installed.
-#   scripts/system-deps.sh run   -> ffmpeg/ffprobe (the product)
+#   scripts/system-deps.sh run   -> ffmpeg/ffprobe and the caption font (the product)
 #   scripts/system-deps.sh test  -> + espeak-ng, sox (test media), chromium (browser tests)
 # Installs with apt-get when possible (root, or passwordless sudo); otherwise says exactly what to install.
 set -euo pipefail
@@ -14,6 +14,8 @@ missing=()
 for program in "${programs[@]}"; do
   command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")
 done
+# The burned-caption font (backend/pipeline/shorts/fonts.py looks for it here).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 

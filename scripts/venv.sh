@@ -17,6 +17,7 @@ digest=$(cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   echo "Installing Python packages from $file ..."
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$file"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   echo "$digest" > "$stamp"
 fi

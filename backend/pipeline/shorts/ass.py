@@ -99,7 +99,7 @@ def _spread_by_letters(start: float, end: float, text: str) -> list[Word]:
     to say than a short one: sharing the span by letters (plus one per word, for the gap) keeps
     the highlight closer to the voice than an equal share per word would.
     """
-    tokens = text.split()
+    tokens = [t for t in text.split() if renderable(t)]  # an emoji takes no time to say
     weights = [len(re.sub(r"\W", "", t)) + 1 for t in tokens]
     total = sum(weights) or 1
     words, acc = [], 0

@@ -156,6 +156,7 @@ def test_crop_follows_the_keyframe_path(
     for t in times:
         # Graph time 0 is the clip's start (not the source's): the seek offset must not leak in.
         measured = crop_offset(frame_at(out, t, out_w, out_h), crop_w, crop_h, crop_y)
+        print(f"{out_w}x{out_h} t={t}: crop x {measured:.1f} (path {expected_x(path, t):.1f})")
         assert measured == pytest.approx(expected_x(path, t), abs=4), f"at {t} s"
 
 

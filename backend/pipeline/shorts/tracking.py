@@ -1,0 +1,212 @@
+"""Within one shot: face tracks, who speaks, the crop window's path and the split panels.
+
+The analysis has the whole clip before it plans, so the path is made offline: the target is the
+tracked face's centre (gaps filled, a short median against detector jitter), a deadzone keeps the
+window still until the face pushes against it, and a zero-phase Gaussian eases the moves. A
+Gaussian of a monotone path stays monotone, so smoothing adds no back-and-forth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.pipeline.shorts.detector import Face
+from backend.pipeline.shorts.plan import Box, Keyframe
+
+MATCH_DISTANCE = 0.75  # a face continues a track within this many face widths of its last centre
+MEDIAN_SAMPLES = 5
+DEADZONE = 0.08  # of the window's width (or height): moves smaller than this are not followed
+SMOOTH_SECONDS = 0.3  # Gaussian sigma of the path
+PRUNE_PX = 1.0
+MAX_KEYFRAMES_PER_S = 4.0
+SPEAKER_MARGIN = 0.75  # grey levels of extra mouth motion needed to call one face the speaker
+PANEL_FACE_HEIGHTS = 2.6  # a split panel is this many face heights tall
+
+
+@dataclass
+class Track:
+    faces: dict[int, Face] = field(default_factory=dict)  # sample index → face
+    mouths: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def last(self) -> Face:
+        return self.faces[max(self.faces)]
+
+    def median_box(self) -> Box:
+        arr = np.array([(f.x, f.y, f.w, f.h) for f in self.faces.values()])
+        x, y, w, h = np.median(arr, axis=0)
+        return Box(float(x), float(y), float(w), float(h))
+
+
+def build_tracks(
+    samples: Sequence[tuple[Sequence[Face], Sequence[np.ndarray | None]]], first: int = 0
+) -> list[Track]:
+    """Greedy nearest-centre association of each sample's faces to the running tracks."""
+    tracks: list[Track] = []
+    for k, (faces, mouths) in enumerate(samples):
+        i = first + k
+        free = list(range(len(tracks)))
+        order = sorted(range(len(faces)), key=lambda j: -faces[j].w)
+        for j in order:
+            face = faces[j]
+            best, best_d = None, MATCH_DISTANCE
+            for ti in free:
+                prev = tracks[ti].last()
+                d = float(np.hypot(face.cx - prev.cx, face.cy - prev.cy)) / max(prev.w, face.w, 1.0)
+                if d < best_d:
+                    best, best_d = ti, d
+            if best is None:
+                tracks.append(Track())
+                best = len(tracks) - 1
+            else:
+                free.remove(best)
+            tracks[best].faces[i] = face
+            mouth = mouths[j]
+            if mouth is not None:
+                tracks[best].mouths[i] = mouth
+    return tracks
+
+
+def mouth_motion(track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]]) -> float | None:
+    """Mean mouth-patch change during speech minus outside it (grey levels); None without speech."""
+    talking: list[float] = []
+    quiet: list[float] = []
+    for i, patch in track.mouths.items():
+        prev = track.mouths.get(i - 1)
+        if prev is None:
+            continue
+        moved = float(np.abs(patch - prev).mean())
+        t = (times[i - 1] + times[i]) / 2
+        (talking if any(s <= t <= e for s, e in speech) else quiet).append(moved)
+    if not talking:
+        return None
+    return float(np.mean(talking)) - (float(np.mean(quiet)) if quiet else 0.0)
+
+
+def pick_subject(
+    tracks: Sequence[Track], times: Sequence[float], speech: Sequence[tuple[float, float]]
+) -> Track:
+    """The face to follow: the one whose mouth moves with the speech, else the largest."""
+    largest = max(tracks, key=lambda tr: tr.median_box().w * len(tr.faces))
+    if len(tracks) < 2 or not speech:
+        return largest
+    scored = [(m, tr) for tr in tracks if (m := mouth_motion(tr, times, speech)) is not None]
+    if len(scored) < 2:
+        return largest
+    scored.sort(key=lambda pair: -pair[0])
+    return scored[0][1] if scored[0][0] - scored[1][0] >= SPEAKER_MARGIN else largest
+
+
+def _fill(values: dict[int, float], first: int, count: int) -> np.ndarray:
+    """Per-sample series over [first, first+count): linear between known samples, held at the ends."""
+    known = sorted(values)
+    xs = np.arange(first, first + count)
+    return np.interp(xs, known, [values[k] for k in known])
+
+
+def _median(series: np.ndarray, width: int) -> np.ndarray:
+    half = width // 2
+    padded = np.pad(series, half, mode="edge")
+    return np.array([np.median(padded[i : i + width]) for i in range(len(series))])
+
+
+def _deadzone(series: np.ndarray, zone: float) -> np.ndarray:
+    """Hold still while the target stays within ±zone of the window centre; else drag it along."""
+    out = np.empty_like(series)
+    p = float(np.median(series[: max(1, min(len(series), 10))]))
+    for i, target in enumerate(series):
+        if target > p + zone:
+            p = float(target) - zone
+        elif target < p - zone:
+            p = float(target) + zone
+        out[i] = p
+    return out
+
+
+def _gaussian(series: np.ndarray, sigma: float) -> np.ndarray:
+    if sigma <= 0 or len(series) < 3:
+        return series
+    radius = int(3 * sigma)
+    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    padded = np.pad(series, radius, mode="edge")
+    return np.convolve(padded, k / k.sum(), mode="valid")
+
+
+def follow(centres: np.ndarray, window: float, limit: float, sample_fps: float) -> np.ndarray:
+    """The window's leading edge (source px) per sample for target centres along one axis."""
+    if window >= limit:
+        return np.zeros_like(centres)
+    smooth = _gaussian(
+        _deadzone(_median(centres, MEDIAN_SAMPLES), DEADZONE * window), SMOOTH_SECONDS * sample_fps
+    )
+    return np.clip(smooth - window / 2, 0.0, limit - window)
+
+
+def crop_path(
+    track: Track,
+    first: int,
+    times: Sequence[float],
+    shot: tuple[float, float],
+    size: tuple[float, float],
+    frame: tuple[int, int],
+    sample_fps: float,
+) -> tuple[Keyframe, ...]:
+    """Keyframes (clip time, source px) of the window of `size` following `track` over `shot`."""
+    count = len(times)
+    cx = _fill({i: f.cx for i, f in track.faces.items()}, first, count)
+    cy = _fill({i: f.cy for i, f in track.faces.items()}, first, count)
+    xs = follow(cx, size[0], frame[0], sample_fps)
+    ys = follow(cy, size[1], frame[1], sample_fps)
+    points = [(shot[0], xs[0], ys[0]), *zip(times, xs, ys, strict=True), (shot[1], xs[-1], ys[-1])]
+    return prune([Keyframe(float(t), float(x), float(y)) for t, x, y in points], shot[1] - shot[0])
+
+
+def still_path(
+    shot: tuple[float, float], size: tuple[float, float], frame: tuple[int, int]
+) -> tuple[Keyframe, ...]:
+    x, y = (frame[0] - size[0]) / 2, (frame[1] - size[1]) / 2
+    return (Keyframe(shot[0], x, y), Keyframe(shot[1], x, y))
+
+
+def _rdp(points: Sequence[Keyframe], tol: float) -> list[Keyframe]:
+    """Ramer-Douglas-Peucker on (t → x, y): keep the keyframes linear interpolation cannot redo."""
+    if len(points) <= 2:
+        return list(points)
+    a, b = points[0], points[-1]
+    span = b.t - a.t
+    worst, at = 0.0, 0
+    for i in range(1, len(points) - 1):
+        p = points[i]
+        k = (p.t - a.t) / span if span > 0 else 0.0
+        err = max(abs(a.x + k * (b.x - a.x) - p.x), abs(a.y + k * (b.y - a.y) - p.y))
+        if err > worst:
+            worst, at = err, i
+    if worst <= tol:
+        return [a, b]
+    return _rdp(points[: at + 1], tol)[:-1] + _rdp(points[at:], tol)
+
+
+def prune(points: Sequence[Keyframe], duration: float) -> tuple[Keyframe, ...]:
+    """Fewest keyframes within PRUNE_PX, loosened until at most ~4 a second (the crop expression)."""
+    tol = PRUNE_PX
+    kept = _rdp(points, tol)
+    budget = max(2, int(MAX_KEYFRAMES_PER_S * duration) + 2)
+    while len(kept) > budget:
+        tol *= 1.5
+        kept = _rdp(points, tol)
+    return tuple(kept)
+
+
+def panel(track: Track, face_h: float, aspect: float, frame: tuple[int, int]) -> Box:
+    """A static panel of `aspect` (w/h) centred on the track's median face, clamped to the frame."""
+    w_max, h_max = frame
+    h = min(float(h_max), PANEL_FACE_HEIGHTS * face_h)
+    w = h * aspect
+    if w > w_max:
+        w, h = float(w_max), w_max / aspect
+    box = track.median_box()
+    x = min(max(box.x + box.w / 2 - w / 2, 0.0), w_max - w)
+    y = min(max(box.y + box.h / 2 - h / 2, 0.0), h_max - h)
+    return Box(x, y, w, h)

@@ -198,8 +198,8 @@ def shorts_media(name: str) -> ShortsMedia:
             open_ = 0.18 * abs(np.sin(2 * np.pi * 4.0 * t)) if talking else 0.0
             # The listener is larger and on the left, so neither "largest" nor "leftmost" finds the speaker.
             boxes = (
-                _paste(frame, _photo("camera", 190), 20, 60),
-                _paste(frame, _photo("astronaut", 160), 450, 90, open_),
+                _paste(frame, _photo("camera", 220), 20, 60),
+                _paste(frame, _photo("astronaut", 140), 470, 100, open_),
             )
         else:
             frame = coffee.copy()

@@ -25,7 +25,10 @@ from backend.pipeline.shorts.plan import ReframePlan, Shot
 # 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while a 720p
 # decode + detection stays near 0.13 s per clip second on 2 cores (bench/shorts_tracking.py).
 ANALYSIS_WIDTH = 320
-SAMPLE_FPS = 10.0  # cuts located to ±0.05 s; faces on every sample (a detection costs ~5 ms)
+SAMPLE_FPS = 10.0  # cuts located to ±0.05 s
+# Faces on every 2nd sample (5 a second): a detection costs ~5 ms idle and up to ~15 ms on a busy
+# machine, the decode of 720p ~7 ms a sample; tracks and mouths need no more (bench/shorts_tracking.py).
+FACE_EVERY = 2
 MOUTH_PATCH = (24, 12)
 PRESENT = 0.3  # a track seen in this share of a shot's samples is a face of that shot
 SPLIT_PRESENT = 0.6  # both faces in this share of the samples for a split
@@ -38,6 +41,7 @@ class _Samples:
     changes: list[float]  # changes[i]: between sample i-1 and i (changes[0] = 0)
     faces: list[list[Face]]
     mouths: list[list[np.ndarray | None]]
+    detected: list[bool]  # whether the face detector ran on the sample
 
 
 def analysis_size(width: int, height: int) -> tuple[int, int]:
@@ -84,7 +88,7 @@ def _decode(
         "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
     ]  # fmt: skip
     frame_bytes = aw * ah * 3
-    out = _Samples([], [], [], [])
+    out = _Samples([], [], [], [], [])
     prev: np.ndarray | None = None
     for block in ffmpeg.stream_stdout(
         args, block_size=frame_bytes, cancel=cancel, timeout=timeout, error_cls=AnalysisError
@@ -96,7 +100,11 @@ def _decode(
         out.times.append(len(out.times) / SAMPLE_FPS)
         out.changes.append(shot_mod.change(prev, thumb) if prev is not None else 0.0)
         prev = thumb
-        faces = [_to_source(f, scale) for f in detector.detect(rgb)] if detector is not None else []
+        detect = detector is not None and len(out.times) % FACE_EVERY == 1 % FACE_EVERY
+        faces = (
+            [_to_source(f, scale) for f in detector.detect(rgb)] if detector is not None and detect else []
+        )
+        out.detected.append(detect)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if faces else None
         out.faces.append(faces)
         out.mouths.append([_mouth_patch(grey, f, scale) for f in faces] if grey is not None else [])
@@ -156,11 +164,12 @@ def _plan_shot(
     ]
     first, n = idx[0], len(idx)
     tracks = tracking.build_tracks([(samples.faces[i], samples.mouths[i]) for i in idx], first)
-    present = sorted((t for t in tracks if len(t.faces) >= PRESENT * n), key=lambda t: -len(t.faces))
+    looked = max(1, sum(samples.detected[i] for i in idx))
+    present = sorted((t for t in tracks if len(t.faces) >= PRESENT * looked), key=lambda t: -len(t.faces))
     times = samples.times[first : first + n]
-    if layout == "fit" or (layout == "auto" and not present):
+    if layout == "fit" or (layout != "crop" and not present):
         return Shot(span[0], span[1], "fit", faces=len(present))
-    if layout != "crop" and _split_pair(present, n, crop[0]):
+    if layout != "crop" and _split_pair(present, looked, crop[0]):
         pair = sorted(present[:2], key=lambda t: t.median_box().x)
         face_h = max(t.median_box().h for t in pair)
         panels = tuple(tracking.panel(t, face_h, panel_aspect, frame) for t in pair)

@@ -8,6 +8,7 @@ Gaussian of a monotone path stays monotone, so smoothing adds no back-and-forth.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,16 +70,18 @@ def build_tracks(
     return tracks
 
 
-def mouth_motion(track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]]) -> float | None:
+def mouth_motion(
+    track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]], max_gap: int = 2
+) -> float | None:
     """Mean mouth-patch change during speech minus outside it (grey levels); None without speech."""
     talking: list[float] = []
     quiet: list[float] = []
-    for i, patch in track.mouths.items():
-        prev = track.mouths.get(i - 1)
-        if prev is None:
+    keys = sorted(track.mouths)
+    for j, i in itertools.pairwise(keys):
+        if i - j > max_gap:  # the face was lost in between: not one motion
             continue
-        moved = float(np.abs(patch - prev).mean())
-        t = (times[i - 1] + times[i]) / 2
+        moved = float(np.abs(track.mouths[i] - track.mouths[j]).mean())
+        t = (times[j] + times[i]) / 2
         (talking if any(s <= t <= e for s, e in speech) else quiet).append(moved)
     if not talking:
         return None

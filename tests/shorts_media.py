@@ -184,7 +184,7 @@ def shorts_media(name: str) -> ShortsMedia:
             x = 120 + 40 * min(max(t - 1.0, 0.0), 6.0)
             boxes = (_paste(frame, astro, x, 80),)
         elif name == "cut":
-            cut_at = 4.0
+            cut_at = 4.12  # frame 103: off any 10 fps grid, so only a frame-exact boundary lands on it
             if t < cut_at:
                 frame = bg_a.copy()
                 boxes = (_paste(frame, astro, 60, 70),)

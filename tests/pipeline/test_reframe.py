@@ -186,7 +186,8 @@ def test_hard_cut_makes_a_shot_boundary_and_a_jump(media: dict[str, ShortsMedia]
     assert m.cut_at is not None
     plan = _plan(m)
     bounds = [s.start for s in plan.shots[1:]]
-    assert len(bounds) == 1 and abs(bounds[0] - m.cut_at) <= 0.2
+    # Within 0.2 s is the acceptance; the decode at the source's rate puts it on the very frame.
+    assert len(bounds) == 1 and abs(bounds[0] - m.cut_at) < 0.5 / m.fps
     before, after = plan.shots
     assert before.layout == after.layout == "crop"
     # No pan across the cut: each shot's window is still and stays on its own side.
@@ -201,7 +202,7 @@ def test_clip_start_offsets_the_times(media: dict[str, ShortsMedia]) -> None:
     m = media["cut"]
     plan = analysis.analyze_clip(m.video, 2.0, 4.0, out_w=1080, out_h=1080)
     assert plan.duration == 4.0
-    assert [round(s.start, 1) for s in plan.shots] == [0.0, 2.0]
+    assert [round(s.start, 2) for s in plan.shots] == [0.0, 2.12]
     assert plan.shots[-1].end == 4.0
     assert all(s.crop_w == s.crop_h == 360 for s in plan.shots)  # square output: a 360x360 window
 

@@ -1,8 +1,10 @@
 """One low-resolution decode of a clip → its ReframePlan (shots, layout per shot, crop path).
 
-The clip is decoded once, scaled to ANALYSIS_WIDTH and sampled at SAMPLE_FPS; each sample feeds
-both the cut detector (a tiny grey thumbnail) and the face detector, then is dropped. Only the
-faces, their small mouth patches and the thumbnail-to-thumbnail change are kept.
+The clip is decoded once, scaled to ANALYSIS_WIDTH, at the source's own frame rate (capped at
+MAX_SAMPLE_FPS) so that shot boundaries fall on the exact frame of a cut: a cut placed a frame or
+two late shows the previous shot's crop on the new picture. Every frame feeds the cut detector (a
+tiny grey thumbnail); every few frames (FACE_FPS) also the face detector. Frames are then dropped;
+only the faces, their small mouth patches and the frame-to-frame change are kept.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from backend.pipeline.shorts.plan import ReframePlan, Shot
 # 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while a 720p
 # decode + detection stays near 0.13 s per clip second on 2 cores (bench/shorts_tracking.py).
 ANALYSIS_WIDTH = 320
-SAMPLE_FPS = 10.0  # cuts located to ±0.05 s
-# Faces on every 2nd sample (5 a second): a detection costs ~5 ms idle and up to ~15 ms on a busy
-# machine, the decode of 720p ~7 ms a sample; tracks and mouths need no more (bench/shorts_tracking.py).
-FACE_EVERY = 2
+MAX_SAMPLE_FPS = 30.0  # a 60 fps source is read at 30: cuts still within 1/60 s
+DEFAULT_FPS = 25.0  # when the source's rate is unknown
+# Faces 5 times a second: a detection costs ~5 ms idle and up to ~15 ms on a busy machine; tracks
+# and mouths need no more, and the decode dominates (bench/shorts_tracking.py).
+FACE_FPS = 5.0
 MOUTH_PATCH = (24, 12)
 PRESENT = 0.3  # a track seen in this share of a shot's samples is a face of that shot
 SPLIT_PRESENT = 0.6  # both faces in this share of the samples for a split
@@ -42,6 +45,8 @@ class _Samples:
     faces: list[list[Face]]
     mouths: list[list[np.ndarray | None]]
     detected: list[bool]  # whether the face detector ran on the sample
+    fps: float
+    face_every: int
 
 
 def analysis_size(width: int, height: int) -> tuple[int, int]:
@@ -77,18 +82,21 @@ def _decode(
     size: tuple[int, int],
     scale: float,
     detector: FaceDetector | None,
+    source_fps: float,
     cancel: CancelToken | None,
     timeout: float | None,
 ) -> _Samples:
     aw, ah = size
+    fps = min(MAX_SAMPLE_FPS, source_fps) if source_fps > 0 else DEFAULT_FPS
+    every = max(1, round(fps / FACE_FPS))
     args = [
         "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}", *ffmpeg.input_args(source),
         "-t", f"{duration:.3f}", "-an", "-sn", "-dn",
-        "-vf", f"fps={SAMPLE_FPS:g},scale={aw}:{ah}:flags=area",
+        "-vf", f"fps={fps:.6f},scale={aw}:{ah}:flags=area",
         "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
     ]  # fmt: skip
     frame_bytes = aw * ah * 3
-    out = _Samples([], [], [], [], [])
+    out = _Samples([], [], [], [], [], fps, every)
     prev: np.ndarray | None = None
     for block in ffmpeg.stream_stdout(
         args, block_size=frame_bytes, cancel=cancel, timeout=timeout, error_cls=AnalysisError
@@ -97,10 +105,10 @@ def _decode(
             break
         rgb = np.frombuffer(block, dtype=np.uint8).reshape(ah, aw, 3)
         thumb = shot_mod.thumbnail(rgb)
-        out.times.append(len(out.times) / SAMPLE_FPS)
+        out.times.append(len(out.times) / fps)
         out.changes.append(shot_mod.change(prev, thumb) if prev is not None else 0.0)
         prev = thumb
-        detect = detector is not None and len(out.times) % FACE_EVERY == 1 % FACE_EVERY
+        detect = detector is not None and (len(out.times) - 1) % every == 0
         faces = (
             [_to_source(f, scale) for f in detector.detect(rgb)] if detector is not None and detect else []
         )
@@ -139,7 +147,7 @@ def analyze_clip(
     size = analysis_size(*frame)
     scale = info.width / size[0]
     detector = load_detector() if layout != "fit" else None
-    samples = _decode(source, start, duration, size, scale, detector, cancel, timeout)
+    samples = _decode(source, start, duration, size, scale, detector, info.fps, cancel, timeout)
     if not samples.times:
         raise AnalysisError(f"No video frames between {start:.1f} s and {start + duration:.1f} s")
     spans = shot_mod.segment(samples.times, samples.changes, duration)
@@ -162,14 +170,14 @@ def _plan_shot(
     idx = [i for i, t in enumerate(samples.times) if span[0] <= t < span[1]] or [
         min(range(len(samples.times)), key=lambda i: abs(samples.times[i] - span[0]))
     ]
-    first, n = idx[0], len(idx)
-    tracks = tracking.build_tracks([(samples.faces[i], samples.mouths[i]) for i in idx], first)
-    looked = max(1, sum(samples.detected[i] for i in idx))
-    present = sorted((t for t in tracks if len(t.faces) >= PRESENT * looked), key=lambda t: -len(t.faces))
-    times = samples.times[first : first + n]
+    looked = [i for i in idx if samples.detected[i]] or idx[:1]
+    tracks = tracking.build_tracks([(samples.faces[i], samples.mouths[i]) for i in looked], looked)
+    present = sorted(
+        (t for t in tracks if len(t.faces) >= PRESENT * len(looked)), key=lambda t: -len(t.faces)
+    )
     if layout == "fit" or (layout != "crop" and not present):
         return Shot(span[0], span[1], "fit", faces=len(present))
-    if layout != "crop" and _split_pair(present, looked, crop[0]):
+    if layout != "crop" and _split_pair(present, len(looked), crop[0]):
         pair = sorted(present[:2], key=lambda t: t.median_box().x)
         face_h = max(t.median_box().h for t in pair)
         panels = tuple(tracking.panel(t, face_h, panel_aspect, frame) for t in pair)
@@ -177,8 +185,10 @@ def _plan_shot(
     if not present:
         path = tracking.still_path(span, crop, frame)
     else:
-        subject = tracking.pick_subject(present, samples.times, speech)
-        path = tracking.crop_path(subject, first, times, span, crop, frame, SAMPLE_FPS)
+        subject = tracking.pick_subject(present, samples.times, speech, samples.face_every)
+        times = [samples.times[i] for i in looked]
+        rate = samples.fps / samples.face_every
+        path = tracking.crop_path(subject, looked, times, span, crop, frame, rate)
     return Shot(span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present))
 
 

@@ -18,7 +18,7 @@ from backend.pipeline.shorts.detector import Face
 from backend.pipeline.shorts.plan import Box, Keyframe
 
 MATCH_DISTANCE = 0.75  # a face continues a track within this many face widths of its last centre
-MEDIAN_SAMPLES = 5
+MEDIAN_SECONDS = 0.6  # a running median this long drops single-detection outliers
 DEADZONE = 0.08  # of the window's width (or height): moves smaller than this are not followed
 SMOOTH_SECONDS = 0.3  # Gaussian sigma of the path
 PRUNE_PX = 1.0
@@ -42,12 +42,13 @@ class Track:
 
 
 def build_tracks(
-    samples: Sequence[tuple[Sequence[Face], Sequence[np.ndarray | None]]], first: int = 0
+    samples: Sequence[tuple[Sequence[Face], Sequence[np.ndarray | None]]], indices: Sequence[int]
 ) -> list[Track]:
-    """Greedy nearest-centre association of each sample's faces to the running tracks."""
+    """Greedy nearest-centre association of each sample's faces to the running tracks.
+
+    `indices` are the samples' numbers in the clip (the keys of the tracks' dicts)."""
     tracks: list[Track] = []
-    for k, (faces, mouths) in enumerate(samples):
-        i = first + k
+    for i, (faces, mouths) in zip(indices, samples, strict=True):
         free = list(range(len(tracks)))
         order = sorted(range(len(faces)), key=lambda j: -faces[j].w)
         for j in order:
@@ -71,14 +72,14 @@ def build_tracks(
 
 
 def mouth_motion(
-    track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]], max_gap: int = 2
+    track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]], step: int = 1
 ) -> float | None:
     """Mean mouth-patch change during speech minus outside it (grey levels); None without speech."""
     talking: list[float] = []
     quiet: list[float] = []
     keys = sorted(track.mouths)
     for j, i in itertools.pairwise(keys):
-        if i - j > max_gap:  # the face was lost in between: not one motion
+        if i - j > step:  # the face was lost in between: not one motion
             continue
         moved = float(np.abs(track.mouths[i] - track.mouths[j]).mean())
         t = (times[j] + times[i]) / 2
@@ -89,24 +90,23 @@ def mouth_motion(
 
 
 def pick_subject(
-    tracks: Sequence[Track], times: Sequence[float], speech: Sequence[tuple[float, float]]
+    tracks: Sequence[Track], times: Sequence[float], speech: Sequence[tuple[float, float]], step: int = 1
 ) -> Track:
     """The face to follow: the one whose mouth moves with the speech, else the largest."""
     largest = max(tracks, key=lambda tr: tr.median_box().w * len(tr.faces))
     if len(tracks) < 2 or not speech:
         return largest
-    scored = [(m, tr) for tr in tracks if (m := mouth_motion(tr, times, speech)) is not None]
+    scored = [(m, tr) for tr in tracks if (m := mouth_motion(tr, times, speech, step)) is not None]
     if len(scored) < 2:
         return largest
     scored.sort(key=lambda pair: -pair[0])
     return scored[0][1] if scored[0][0] - scored[1][0] >= SPEAKER_MARGIN else largest
 
 
-def _fill(values: dict[int, float], first: int, count: int) -> np.ndarray:
-    """Per-sample series over [first, first+count): linear between known samples, held at the ends."""
+def _fill(values: dict[int, float], at: Sequence[int]) -> np.ndarray:
+    """The series at samples `at`: linear between known samples, held at the ends."""
     known = sorted(values)
-    xs = np.arange(first, first + count)
-    return np.interp(xs, known, [values[k] for k in known])
+    return np.interp(np.asarray(at, dtype=float), known, [values[k] for k in known])
 
 
 def _median(series: np.ndarray, width: int) -> np.ndarray:
@@ -115,10 +115,12 @@ def _median(series: np.ndarray, width: int) -> np.ndarray:
     return np.array([np.median(padded[i : i + width]) for i in range(len(series))])
 
 
-def _deadzone(series: np.ndarray, zone: float) -> np.ndarray:
-    """Hold still while the target stays within ±zone of the window centre; else drag it along."""
+def _deadzone(series: np.ndarray, zone: float, first: int) -> np.ndarray:
+    """Hold still while the target stays within ±zone of the window centre; else drag it along.
+
+    The window starts at the median of the `first` samples, so a first-frame outlier is ignored."""
     out = np.empty_like(series)
-    p = float(np.median(series[: max(1, min(len(series), 10))]))
+    p = float(np.median(series[: max(1, min(len(series), first))]))
     for i, target in enumerate(series):
         if target > p + zone:
             p = float(target) - zone
@@ -137,31 +139,32 @@ def _gaussian(series: np.ndarray, sigma: float) -> np.ndarray:
     return np.convolve(padded, k / k.sum(), mode="valid")
 
 
-def follow(centres: np.ndarray, window: float, limit: float, sample_fps: float) -> np.ndarray:
-    """The window's leading edge (source px) per sample for target centres along one axis."""
+def follow(centres: np.ndarray, window: float, limit: float, rate: float) -> np.ndarray:
+    """The window's leading edge (source px) per sample (`rate` a second) for target centres on one axis."""
     if window >= limit:
         return np.zeros_like(centres)
-    smooth = _gaussian(
-        _deadzone(_median(centres, MEDIAN_SAMPLES), DEADZONE * window), SMOOTH_SECONDS * sample_fps
-    )
+    width = max(1, round(MEDIAN_SECONDS * rate)) | 1
+    held = _deadzone(_median(centres, width), DEADZONE * window, max(1, round(rate)))
+    smooth = _gaussian(held, SMOOTH_SECONDS * rate)
     return np.clip(smooth - window / 2, 0.0, limit - window)
 
 
 def crop_path(
     track: Track,
-    first: int,
+    at: Sequence[int],
     times: Sequence[float],
     shot: tuple[float, float],
     size: tuple[float, float],
     frame: tuple[int, int],
-    sample_fps: float,
+    rate: float,
 ) -> tuple[Keyframe, ...]:
-    """Keyframes (clip time, source px) of the window of `size` following `track` over `shot`."""
-    count = len(times)
-    cx = _fill({i: f.cx for i, f in track.faces.items()}, first, count)
-    cy = _fill({i: f.cy for i, f in track.faces.items()}, first, count)
-    xs = follow(cx, size[0], frame[0], sample_fps)
-    ys = follow(cy, size[1], frame[1], sample_fps)
+    """Keyframes (clip time, source px) of the window of `size` following `track` over `shot`.
+
+    `at`/`times`: the samples (numbers, clip times) the faces were looked for on, `rate` a second."""
+    cx = _fill({i: f.cx for i, f in track.faces.items()}, at)
+    cy = _fill({i: f.cy for i, f in track.faces.items()}, at)
+    xs = follow(cx, size[0], frame[0], rate)
+    ys = follow(cy, size[1], frame[1], rate)
     points = [(shot[0], xs[0], ys[0]), *zip(times, xs, ys, strict=True), (shot[1], xs[-1], ys[-1])]
     return prune([Keyframe(float(t), float(x), float(y)) for t, x, y in points], shot[1] - shot[0])
 

@@ -24,7 +24,7 @@ from backend.pipeline.shorts.plan import Box, ReframePlan, Shot
 from tests.media import SAMPLE_RATE, _espeak, audible_extent, cache_dir
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
-SCENARIOS = ("still", "drift", "cut", "two", "none")
+SCENARIOS = ("still", "drift", "sway", "cut", "two", "none")
 
 FaceBox = tuple[float, float, float, float]  # x, y, w, h in source px
 
@@ -86,7 +86,7 @@ def _paste(frame: np.ndarray, photo: Photo, x: float, y: float, open_: float = 0
     patch = photo.image
     if open_ > 0:
         patch = _open_mouth(photo, open_)
-    ix, iy = round(x), round(y)
+    ix, iy = int(np.rint(x)), int(np.rint(y))
     side = patch.shape[0]
     frame[iy : iy + side, ix : ix + side] = patch
     fx, fy, fw, fh = photo.face
@@ -154,7 +154,7 @@ def _encode(frames: list[np.ndarray], wav: Path, out: Path) -> None:
 
 @functools.cache
 def shorts_media(name: str) -> ShortsMedia:
-    """The scenario's clip (generated once per process): still, drift, cut, two or none."""
+    """The scenario's clip (generated once per process): still, drift, sway, cut, two or none."""
     if name not in SCENARIOS:
         raise ValueError(name)
     root = cache_dir() / f"shorts-{name}"
@@ -168,6 +168,9 @@ def shorts_media(name: str) -> ShortsMedia:
     speaker: int | None = None
     bg_a = _background(1)
     bg_b = _background(2)
+    # Camera grain that changes every frame (a bank of 8, cycled), so detections jitter as on video.
+    grain_rng = np.random.default_rng(5)
+    grain = [grain_rng.normal(0, 5, (HEIGHT, WIDTH, 3)).astype(np.int16) for _ in range(8)]
     astro = _photo("astronaut", 180)
     if name == "none":
         import skimage.data
@@ -178,6 +181,10 @@ def shorts_media(name: str) -> ShortsMedia:
         if name == "still":
             frame = bg_a.copy()
             boxes: tuple[FaceBox, ...] = (_paste(frame, astro, 250, 70),)
+        elif name == "sway":
+            frame = bg_a.copy()
+            # A speaker rocking ±14 px twice every 2 s: small enough that the crop should not follow.
+            boxes = (_paste(frame, astro, 230 + 14 * np.sin(np.pi * t), 75),)
         elif name == "drift":
             frame = bg_a.copy()
             # 40 px/s from left of centre to the right, after a still second.
@@ -204,7 +211,7 @@ def shorts_media(name: str) -> ShortsMedia:
         else:
             frame = coffee.copy()
             boxes = ()
-        frames.append(frame)
+        frames.append(np.clip(frame + grain[i % len(grain)], 0, 255).astype(np.uint8))
         truth.append(boxes)
     video = root / f"{name}.mp4"
     _encode(frames, wav, video)

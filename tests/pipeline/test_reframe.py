@@ -181,6 +181,17 @@ def test_drifting_face_is_followed_smoothly(media: dict[str, ShortsMedia]) -> No
     assert figures["max_speed_px_s"] <= 60  # no faster than the face (40 px/s) plus easing
 
 
+def test_small_sway_is_not_followed(media: dict[str, ShortsMedia]) -> None:
+    m = media["sway"]
+    plan = _plan(m)
+    assert [s.layout for s in plan.shots] == ["crop"]
+    xs = [k.x for k in plan.shots[0].path]
+    assert max(xs) - min(xs) < 4  # the deadzone swallows a ±14 px rock
+    figures = tracking_figures(plan, m.truth, m.fps)
+    _assert_tracked(figures)
+    assert figures["reversals_per_s"] == 0.0
+
+
 def test_hard_cut_makes_a_shot_boundary_and_a_jump(media: dict[str, ShortsMedia]) -> None:
     m = media["cut"]
     assert m.cut_at is not None

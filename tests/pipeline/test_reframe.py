@@ -279,3 +279,52 @@ def test_cancelled_analysis_raises(media: dict[str, ShortsMedia]) -> None:
     token.cancel()
     with pytest.raises(JobCancelled):
         analysis.analyze_clip(media["still"].video, 0, 8, out_w=1080, out_h=1920, cancel=token)
+
+
+@pytest.fixture(scope="session")
+def transformed(media: dict[str, ShortsMedia], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The still clip at 1280x720 and turned upright (360x640, rotated 90° clockwise)."""
+    root = tmp_path_factory.mktemp("reframe")
+    out = {}
+    for name, vf in (("720p", "scale=1280:720"), ("upright", "transpose=1")):
+        out[name] = root / f"{name}.mp4"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(media["still"].video), "-vf", vf,
+             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-an", str(out[name])],
+            check=True,
+        )  # fmt: skip
+    return out
+
+
+def test_a_larger_source_gets_the_same_window_in_its_own_pixels(
+    media: dict[str, ShortsMedia], transformed: dict[str, Path]
+) -> None:
+    small = _plan(media["still"]).shots[0]
+    plan = analysis.analyze_clip(transformed["720p"], 0.0, 8.0, out_w=1080, out_h=1920)
+    (shot,) = plan.shots
+    assert (plan.source_w, plan.source_h) == (1280, 720)
+    assert shot.crop_h == 720 and shot.crop_w == pytest.approx(405)
+    assert shot.path[0].x == pytest.approx(2 * small.path[0].x, abs=12)
+    truth = [tuple((x * 2, y * 2, w * 2, h * 2) for x, y, w, h in frame) for frame in media["still"].truth]
+    _assert_tracked(tracking_figures(plan, truth, 25.0))
+
+
+def test_an_upright_source_in_a_square_output_is_followed_vertically(
+    media: dict[str, ShortsMedia], transformed: dict[str, Path]
+) -> None:
+    plan = analysis.analyze_clip(transformed["upright"], 0.0, 8.0, out_w=1080, out_h=1080)
+    (shot,) = plan.shots
+    assert (plan.source_w, plan.source_h) == (360, 640)
+    assert shot.crop_w == shot.crop_h == 360
+    assert {k.x for k in shot.path} == {0.0}
+    # transpose=1 maps (x, y) to (H - 1 - y, x): a face box (x, y, w, h) becomes (360 - y - h, x, h, w).
+    truth = [tuple((360 - y - h, x, h, w) for x, y, w, h in frame) for frame in media["still"].truth]
+    assert tracking_figures(plan, truth, 25.0)["inside"] == 1.0
+    _, face_y, _, face_h = truth[0][0]
+    centre = face_y + face_h / 2 - shot.path[0].y
+    assert 0.2 * 360 <= centre <= 0.8 * 360
+
+
+def test_a_clip_past_the_end_of_the_source_is_an_analysis_error(media: dict[str, ShortsMedia]) -> None:
+    with pytest.raises(AnalysisError, match="No video frames"):
+        analysis.analyze_clip(media["still"].video, 20.0, 5.0, out_w=1080, out_h=1920)

@@ -328,3 +328,18 @@ def test_an_upright_source_in_a_square_output_is_followed_vertically(
 def test_a_clip_past_the_end_of_the_source_is_an_analysis_error(media: dict[str, ShortsMedia]) -> None:
     with pytest.raises(AnalysisError, match="No video frames"):
         analysis.analyze_clip(media["still"].video, 20.0, 5.0, out_w=1080, out_h=1920)
+
+
+def test_keyframe_pruning_keeps_the_path_within_a_pixel() -> None:
+    from backend.pipeline.shorts.plan import Keyframe
+    from backend.pipeline.shorts.tracking import prune
+
+    # A 3-minute slow sway sampled 5 times a second: 900 points.
+    points = [Keyframe(i / 5, 200 + 80 * np.sin(i / 25), 10 + 5 * np.cos(i / 40)) for i in range(900)]
+    kept = prune(points, 180.0)
+    assert 2 < len(kept) <= 4 * 180 + 2
+    ts = [k.t for k in kept]
+    assert max(abs(np.interp(p.t, ts, [k.x for k in kept]) - p.x) for p in points) <= 1.0
+    assert max(abs(np.interp(p.t, ts, [k.y for k in kept]) - p.y) for p in points) <= 1.0
+    line = [Keyframe(i / 5, 3.0 * i, 0.0) for i in range(100)]
+    assert prune(line, 20.0) == (line[0], line[-1])

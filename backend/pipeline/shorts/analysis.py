@@ -24,10 +24,11 @@ from backend.pipeline.shorts import tracking
 from backend.pipeline.shorts.detector import Face, FaceDetector, load_detector
 from backend.pipeline.shorts.plan import ReframePlan, Shot
 
-# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while a 720p
-# decode + detection stays near 0.13 s per clip second on 2 cores (bench/shorts_tracking.py).
+# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while the whole
+# analysis of a 720p source stays near 0.11 s per clip second on a busy 2-core machine
+# (bench/shorts_tracking.py; the goal is 0.25).
 ANALYSIS_WIDTH = 320
-MAX_SAMPLE_FPS = 30.0  # a 60 fps source is read at 30: cuts still within 1/60 s
+MAX_SAMPLE_FPS = 30.0  # a 60 fps source is read at 30 (its cuts then land within 1/30 s)
 DEFAULT_FPS = 25.0  # when the source's rate is unknown
 # Faces 5 times a second: a detection costs ~5 ms idle and up to ~15 ms on a busy machine; tracks
 # and mouths need no more, and the decode dominates (bench/shorts_tracking.py).

@@ -33,7 +33,7 @@ class Track:
     mouths: dict[int, np.ndarray] = field(default_factory=dict)
 
     def last(self) -> Face:
-        return self.faces[max(self.faces)]
+        return next(reversed(self.faces.values()))  # filled in sample order
 
     def median_box(self) -> Box:
         arr = np.array([(f.x, f.y, f.w, f.h) for f in self.faces.values()])
@@ -177,21 +177,28 @@ def still_path(
 
 
 def _rdp(points: Sequence[Keyframe], tol: float) -> list[Keyframe]:
-    """Ramer-Douglas-Peucker on (t → x, y): keep the keyframes linear interpolation cannot redo."""
+    """Ramer-Douglas-Peucker on (t → x, y): keep the keyframes linear interpolation cannot redo.
+
+    Iterative (a stack of spans), since a 3-minute shot has ~900 points to recurse over."""
     if len(points) <= 2:
         return list(points)
-    a, b = points[0], points[-1]
-    span = b.t - a.t
-    worst, at = 0.0, 0
-    for i in range(1, len(points) - 1):
-        p = points[i]
-        k = (p.t - a.t) / span if span > 0 else 0.0
-        err = max(abs(a.x + k * (b.x - a.x) - p.x), abs(a.y + k * (b.y - a.y) - p.y))
-        if err > worst:
-            worst, at = err, i
-    if worst <= tol:
-        return [a, b]
-    return _rdp(points[: at + 1], tol)[:-1] + _rdp(points[at:], tol)
+    keep = {0, len(points) - 1}
+    spans = [(0, len(points) - 1)]
+    while spans:
+        lo, hi = spans.pop()
+        a, b = points[lo], points[hi]
+        span = b.t - a.t
+        worst, at = 0.0, 0
+        for i in range(lo + 1, hi):
+            p = points[i]
+            k = (p.t - a.t) / span if span > 0 else 0.0
+            err = max(abs(a.x + k * (b.x - a.x) - p.x), abs(a.y + k * (b.y - a.y) - p.y))
+            if err > worst:
+                worst, at = err, i
+        if worst > tol:
+            keep.add(at)
+            spans += [(lo, at), (at, hi)]
+    return [points[i] for i in sorted(keep)]
 
 
 def prune(points: Sequence[Keyframe], duration: float) -> tuple[Keyframe, ...]:

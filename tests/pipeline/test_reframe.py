@@ -98,6 +98,11 @@ def test_haar_fallback_when_the_model_is_missing(monkeypatch: pytest.MonkeyPatch
         assert (
             len(faces) == 1 and _iou((faces[0].x, faces[0].y, faces[0].w, faces[0].h), ASTRONAUT_FACE) > 0.5
         )
+        # The whole analysis still works on the fallback (no mouth keypoints: the largest face).
+        still = shorts_media("still")
+        plan = analysis.analyze_clip(still.video, 0.0, still.duration, out_w=1080, out_h=1920)
+        assert plan.detector == det.name and plan.layout == "crop"
+        _assert_tracked(tracking_figures(plan, still.truth, still.fps))
         monkeypatch.setattr(detector, "model_dir", lambda: None)  # the package itself is absent
         detector.reset_detector()
         assert "not installed" in detector.detector_name()
@@ -272,6 +277,11 @@ def test_forced_layouts(media: dict[str, ShortsMedia]) -> None:
     assert _plan(media["still"], "split").layout == "crop"
     with pytest.raises(AnalysisError, match="Unknown layout"):
         analysis.analyze_clip(media["still"].video, 0, 1, out_w=1080, out_h=1920, layout="zoom")
+
+
+def test_an_analysis_over_its_time_limit_says_so(media: dict[str, ShortsMedia]) -> None:
+    with pytest.raises(AnalysisError, match="timed out after 0.001 s"):
+        analysis.analyze_clip(media["still"].video, 0, 8, out_w=1080, out_h=1920, timeout=0.001)
 
 
 def test_cancelled_analysis_raises(media: dict[str, ShortsMedia]) -> None:

@@ -9,6 +9,7 @@ only the faces, their small mouth patches and the frame-to-frame change are kept
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,25 +100,36 @@ def _decode(
     frame_bytes = aw * ah * 3
     out = _Samples([], [], [], [], [], fps, every)
     prev: np.ndarray | None = None
-    for block in ffmpeg.stream_stdout(
-        args, block_size=frame_bytes, cancel=cancel, timeout=timeout, error_cls=AnalysisError
-    ):
-        if len(block) < frame_bytes:
-            break
-        rgb = np.frombuffer(block, dtype=np.uint8).reshape(ah, aw, 3)
-        thumb = shot_mod.thumbnail(rgb)
-        out.times.append(len(out.times) / fps)
-        out.changes.append(shot_mod.change(prev, thumb) if prev is not None else 0.0)
-        prev = thumb
-        detect = detector is not None and (len(out.times) - 1) % every == 0
-        faces = (
-            [_to_source(f, scale) for f in detector.detect(rgb)] if detector is not None and detect else []
-        )
-        out.detected.append(detect)
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if faces else None
-        out.faces.append(faces)
-        out.mouths.append([_mouth_patch(grey, f, scale) for f in faces] if grey is not None else [])
+    began = time.monotonic()
+    try:
+        for block in ffmpeg.stream_stdout(
+            args, block_size=frame_bytes, cancel=cancel, timeout=timeout, error_cls=AnalysisError
+        ):
+            if len(block) < frame_bytes:
+                break
+            prev = _take(out, np.frombuffer(block, dtype=np.uint8).reshape(ah, aw, 3), prev, detector, scale)
+    except AnalysisError as err:
+        # stream_stdout's timer kills ffmpeg, which then only shows as "exit -9".
+        if timeout is not None and time.monotonic() - began >= timeout:
+            raise AnalysisError(f"The reframe analysis timed out after {timeout:g} s") from err
+        raise
     return out
+
+
+def _take(
+    out: _Samples, rgb: np.ndarray, prev: np.ndarray | None, detector: FaceDetector | None, scale: float
+) -> np.ndarray:
+    """Record one frame's change from the previous one and, on every `face_every`-th, its faces."""
+    thumb = shot_mod.thumbnail(rgb)
+    out.times.append(len(out.times) / out.fps)
+    out.changes.append(shot_mod.change(prev, thumb) if prev is not None else 0.0)
+    detect = detector is not None and (len(out.times) - 1) % out.face_every == 0
+    faces = [_to_source(f, scale) for f in detector.detect(rgb)] if detector is not None and detect else []
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if faces else None
+    out.detected.append(detect)
+    out.faces.append(faces)
+    out.mouths.append([_mouth_patch(grey, f, scale) for f in faces] if grey is not None else [])
+    return thumb
 
 
 def _to_source(face: Face, scale: float) -> Face:

@@ -11,6 +11,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import skimage.data
@@ -72,6 +73,23 @@ def test_no_face_in_a_testsrc_frame(tmp_path: Path) -> None:
         check=True, capture_output=True,
     ).stdout  # fmt: skip
     assert detector.load_detector().detect(np.frombuffer(raw, np.uint8).reshape(360, 640, 3)) == []
+
+
+def test_small_faces_of_a_wide_shot_are_found_at_the_analysis_size() -> None:
+    """Why full range is preferred: faces ~10 % of the frame height at the 320 px analysis width."""
+    from tests.shorts_media import _background, _photo
+
+    frame = _background(1)
+    boxes = []
+    for name, x in (("astronaut", 100), ("camera", 450)):
+        photo = _photo(name, 90)
+        frame[50:140, x : x + 90] = photo.image
+        boxes.append((x + photo.face[0], 50 + photo.face[1], photo.face[2], photo.face[3]))
+    small = cv2.resize(frame, (320, 180), interpolation=cv2.INTER_AREA)
+    found = sorted(detector.load_detector().detect(small), key=lambda f: f.x)
+    assert len(found) == 2
+    for face, (x, y, w, h) in zip(found, boxes, strict=True):
+        assert x <= 2 * face.cx <= x + w and y <= 2 * face.cy <= y + h
 
 
 def test_detector_is_safe_across_threads() -> None:

@@ -162,7 +162,8 @@ class HaarDetector:
 
 # Full range first: at the analysis width (320 px) it finds faces down to ~9 % of the frame height,
 # where short range misses faces under ~15 % and takes a profile-face background blob for a face
-# (tests/pipeline/test_reframe.py, bench/shorts_tracking.py); ~5 ms a frame against ~2 ms.
+# (measured on the test media; tests/pipeline/test_reframe.py holds the small-face case); ~5 ms a
+# frame against ~2 ms.
 PREFERRED = (FULL_RANGE, SHORT_RANGE)
 
 
@@ -179,7 +180,7 @@ def _cached_detector() -> FaceDetector:
             continue
         try:
             return BlazeFaceDetector(path, spec)
-        except cv2.error as exc:
+        except (cv2.error, AttributeError) as exc:  # AttributeError: an OpenCV without TFLite import
             problems.append(f"{spec.file} could not be loaded: {str(exc).strip().splitlines()[-1]}")
     return HaarDetector("; ".join(problems))
 

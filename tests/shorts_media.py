@@ -13,6 +13,7 @@ import functools
 import itertools
 import subprocess
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from backend.pipeline.shorts.plan import Box, ReframePlan, Shot
 from tests.media import SAMPLE_RATE, _espeak, audible_extent, cache_dir
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
-SCENARIOS = ("still", "drift", "sway", "cut", "two", "none")
+SCENARIOS = ("still", "drift", "sway", "cut", "two", "turns", "none")
 
 FaceBox = tuple[float, float, float, float]  # x, y, w, h in source px
 
@@ -50,6 +51,8 @@ class ShortsMedia:
     speech: tuple[tuple[float, float], ...] = ()  # word spans (s)
     cut_at: float | None = None  # the hard cut (s)
     speaker: int | None = None  # index in `truth` of the face that speaks
+    # Per frame: the index of the face speaking then (None between utterances or without speech).
+    speaking: tuple[int | None, ...] = ()
 
 
 @functools.cache
@@ -57,6 +60,11 @@ def _photo(name: str, side: int) -> Photo:
     """The face patch of a scikit-image photo resized to `side` px (boxes checked by eye)."""
     import skimage.data
 
+    if name == "mirrored":  # the astronaut flipped left-right: a second frontal face
+        flipped = _photo("astronaut", side)
+        fx, fy, fw, fh = flipped.face
+        return Photo(flipped.image[:, ::-1].copy(), (side - fx - fw, fy, fw, fh),
+                     (side - flipped.mouth[0], flipped.mouth[1]))  # fmt: skip
     if name == "astronaut":
         img, top, left, face, mouth = skimage.data.astronaut(), 30, 127, (180, 82, 94, 94), (220, 147)
     else:
@@ -154,7 +162,7 @@ def _encode(frames: list[np.ndarray], wav: Path, out: Path) -> None:
 
 @functools.cache
 def shorts_media(name: str) -> ShortsMedia:
-    """The scenario's clip (generated once per process): still, drift, sway, cut, two or none."""
+    """The scenario's clip (generated once per process): still, drift, sway, cut, two, turns or none."""
     if name not in SCENARIOS:
         raise ValueError(name)
     root = cache_dir() / f"shorts-{name}"
@@ -166,6 +174,7 @@ def shorts_media(name: str) -> ShortsMedia:
     truth: list[tuple[FaceBox, ...]] = []
     cut_at: float | None = None
     speaker: int | None = None
+    speaking: list[int | None] = []
     bg_a = _background(1)
     bg_b = _background(2)
     # Camera grain that changes every frame (a bank of 8, cycled), so detections jitter as on video.
@@ -203,10 +212,23 @@ def shorts_media(name: str) -> ShortsMedia:
             frame = bg_b.copy()
             talking = any(s <= t <= e for s, e in spans)
             open_ = 0.18 * abs(np.sin(2 * np.pi * 4.0 * t)) if talking else 0.0
+            speaking.append(1 if _in_utterance(t, spans) else None)
             # The listener is larger and on the left, so neither "largest" nor "leftmost" finds the speaker.
             boxes = (
                 _paste(frame, _photo("camera", 220), 20, 60),
                 _paste(frame, _photo("astronaut", 140), 470, 100, open_),
+            )
+        elif name == "turns":
+            # The left face says the first phrase, the right one the second.
+            frame = bg_b.copy()
+            who = _in_utterance(t, spans)
+            turn = None if who is None else (0 if who < PHRASES[1][0] else 1)
+            speaking.append(turn)
+            talking = any(s <= t <= e for s, e in spans)
+            open_ = 0.18 * abs(np.sin(2 * np.pi * 4.0 * t)) if talking else 0.0
+            boxes = (
+                _paste(frame, _photo("mirrored", 150), 30, 90, open_ if turn == 0 else 0.0),
+                _paste(frame, _photo("astronaut", 150), 460, 90, open_ if turn == 1 else 0.0),
             )
         else:
             frame = coffee.copy()
@@ -215,7 +237,32 @@ def shorts_media(name: str) -> ShortsMedia:
         truth.append(boxes)
     video = root / f"{name}.mp4"
     _encode(frames, wav, video)
-    return ShortsMedia(name, video, duration, FPS, WIDTH, HEIGHT, tuple(truth), tuple(spans), cut_at, speaker)
+    return ShortsMedia(
+        name,
+        video,
+        duration,
+        FPS,
+        WIDTH,
+        HEIGHT,
+        tuple(truth),
+        tuple(spans),
+        cut_at,
+        speaker,
+        tuple(speaking),
+    )
+
+
+def _in_utterance(t: float, spans: list[tuple[float, float]], gap: float = 0.6) -> float | None:
+    """The start of the utterance (words less than `gap` apart) in progress at `t`, if any."""
+    start: float | None = None
+    end = -1.0
+    for s, e in spans:
+        if start is None or s - end >= gap:
+            if start is not None and start <= t <= end:
+                return start
+            start = s
+        end = e
+    return start if start is not None and start <= t <= end else None
 
 
 # --- evaluation -------------------------------------------------------------------------------
@@ -266,17 +313,23 @@ def shot_at(plan: ReframePlan, t: float) -> Shot:
     return plan.shots[-1]
 
 
-def tracking_figures(plan: ReframePlan, truth: Any, fps: float, *, face: int = 0) -> dict[str, float]:
+def tracking_figures(
+    plan: ReframePlan, truth: Any, fps: float, *, face: int | Sequence[int | None] = 0
+) -> dict[str, float]:
     """How well `plan` keeps face number `face` of `truth` (per-frame boxes) in view.
 
+    `face` may also be per frame (e.g. who is speaking; None frames are not scored for framing).
     inside: share of frames where the face is fully inside its window (the crop, a split panel,
     or the whole frame for fit); centred: share where its centre is in the middle 60 % of that
     window's width; still_move_pct: the largest crop move between consecutive frames while the
     face is still, in % of the window width; reversals_per_s: in-scene sign changes of the crop's
     velocity (moves under 0.5 px a frame ignored); max_speed_px_s: the fastest in-scene pan
     (source px/s); cut_recovery_s: the longest time after a cut until the face is inside again.
+    A window move of over 20 % of the frame width in one frame is a jump (a cut or a switch of
+    speaker), not a pan: it counts for neither speed nor reversals.
     """
     n = len(truth)
+    targets = [face] * n if isinstance(face, int) else list(face)
     inside = centred = counted = 0
     xs: list[float | None] = []
     shot_ids: list[int] = []
@@ -285,9 +338,10 @@ def tracking_figures(plan: ReframePlan, truth: Any, fps: float, *, face: int = 0
         shot = shot_at(plan, t)
         shot_ids.append(plan.shots.index(shot))
         xs.append(window_at(shot, t)[0] if shot.layout == "crop" else None)
-        if len(truth[i]) <= face:
+        target = targets[i]
+        if target is None or len(truth[i]) <= target:
             continue
-        box = truth[i][face]
+        box = truth[i][target]
         windows = _windows(plan, shot, t)
         counted += 1
         inside += any(_inside(box, w) for w in windows)
@@ -299,18 +353,26 @@ def tracking_figures(plan: ReframePlan, truth: Any, fps: float, *, face: int = 0
     crop_w = max((s.crop_w for s in plan.shots if s.layout == "crop"), default=0.0)
     for i in range(1, n):
         a, b = xs[i - 1], xs[i]
-        if a is None or b is None or shot_ids[i] != shot_ids[i - 1] or _jumped(truth, i, face, plan.source_w):
+        target = targets[i]
+        same = target is not None and target == targets[i - 1]
+        if (
+            a is None
+            or b is None
+            or shot_ids[i] != shot_ids[i - 1]
+            or abs(b - a) > 0.2 * plan.source_w
+            or (same and _jumped(truth, i, target, plan.source_w))
+        ):
             last_sign = 0
             continue
         move = b - a
         max_speed = max(max_speed, abs(move) * fps)
-        if _face_still(truth, i, face) and crop_w:
+        if same and _face_still(truth, i, target) and crop_w:
             still_move = max(still_move, abs(move) / crop_w * 100)
         if abs(move) >= 0.5:
             sign = 1 if move > 0 else -1
             reversals += last_sign != 0 and sign != last_sign
             last_sign = sign
-    recovery = _cut_recovery(plan, truth, fps, face)
+    recovery = _cut_recovery(plan, truth, fps, targets)
     return {
         "frames": float(counted),
         "inside": inside / counted if counted else 1.0,
@@ -339,10 +401,11 @@ def _jumped(truth: Any, i: int, face: int, width: int) -> bool:
     return a is not None and b is not None and abs(a[0] - b[0]) > 0.2 * width
 
 
-def _cut_recovery(plan: ReframePlan, truth: Any, fps: float, face: int) -> float:
+def _cut_recovery(plan: ReframePlan, truth: Any, fps: float, targets: Sequence[int | None]) -> float:
     worst = 0.0
     for i in range(1, len(truth)):
-        if not _jumped(truth, i, face, plan.source_w):
+        face = targets[i]
+        if face is None or face != targets[i - 1] or not _jumped(truth, i, face, plan.source_w):
             continue
         j = i
         while j < len(truth):

@@ -273,6 +273,36 @@ def test_forced_crop_follows_the_speaker_not_the_larger_face(media: dict[str, Sh
     assert tracking_figures(plan, m.truth, m.fps, face=0)["inside"] == 0.0  # the larger listener is out
 
 
+def test_forced_crop_switches_to_whoever_speaks(media: dict[str, ShortsMedia]) -> None:
+    m = media["turns"]
+    assert _plan(m).layout == "split"
+    plan = _plan(m, "crop")
+    (shot,) = plan.shots
+    jumps = [(a, b) for a, b in itertools.pairwise(shot.path) if abs(b.x - a.x) > 100]
+    assert len(jumps) == 1
+    a, b = jumps[0]
+    assert b.t - a.t <= 0.01  # a switch, not a pan across the room
+    first_end = max(e for s, e in m.speech if s < 4.0)
+    second_start = min(s for s, e in m.speech if s >= 4.0)
+    assert first_end <= b.t <= second_start  # in the pause, before the new speaker's first word
+    assert a.x < 100 < 400 < b.x  # from the left face to the right one
+    figures = tracking_figures(plan, m.truth, m.fps, face=m.speaking)
+    assert figures["frames"] > 100
+    _assert_tracked(figures)
+
+
+def test_turns_shorter_than_the_minimum_do_not_switch() -> None:
+    from backend.pipeline.shorts.tracking import Track, _merge_short_turns
+
+    left, right = Track(), Track()
+    turns = _merge_short_turns([(0.0, left), (3.0, right), (4.0, left), (8.0, right)], (0.0, 12.0))
+    # The 1 s turn of the right face is dropped; the left face keeps the crop until 8 s.
+    assert [(s, e) for s, e, _ in turns] == [(0.0, 8.0), (8.0, 12.0)]
+    assert turns[0][2] is left and turns[1][2] is right
+    (only,) = _merge_short_turns([(0.0, left), (11.0, right)], (0.0, 12.0))
+    assert only[:2] == (0.0, 12.0) and only[2] is left
+
+
 def test_without_speech_the_crop_takes_the_larger_face(media: dict[str, ShortsMedia]) -> None:
     m = media["two"]
     plan = analysis.analyze_clip(m.video, 0.0, m.duration, out_w=1080, out_h=1920, layout="crop")

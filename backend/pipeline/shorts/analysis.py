@@ -198,10 +198,9 @@ def _plan_shot(
     if not present:
         path = tracking.still_path(span, crop, frame)
     else:
-        subject = tracking.pick_subject(present, samples.times, speech, samples.face_every)
-        times = [samples.times[i] for i in looked]
+        turns = tracking.speaker_turns(present, samples.times, speech, samples.face_every, span)
         rate = samples.fps / samples.face_every
-        path = tracking.crop_path(subject, looked, times, span, crop, frame, rate)
+        path = tracking.turns_path(turns, looked, samples.times, crop, frame, rate)
     return Shot(span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present))
 
 

@@ -25,6 +25,10 @@ PRUNE_PX = 1.0
 MAX_KEYFRAMES_PER_S = 4.0
 SPEAKER_MARGIN = 0.75  # grey levels of extra mouth motion needed to call one face the speaker
 PANEL_FACE_HEIGHTS = 2.6  # a split panel is this many face heights tall
+UTTERANCE_GAP = 0.6  # words closer than this are one utterance (one speaker)
+MIN_TURN = 2.0  # the crop stays on a speaker at least this long
+SWITCH_LEAD = 0.3  # the crop switches this long before the new speaker's first word, as editors cut
+SWITCH_EPS = 0.001  # the old window's last keyframe before a switch
 
 
 @dataclass
@@ -71,22 +75,35 @@ def build_tracks(
     return tracks
 
 
+def _motions(track: Track, times: Sequence[float], step: int) -> list[tuple[float, float]]:
+    """(time, mean grey change) of the mouth patch between consecutive looks at the face."""
+    out = []
+    for j, i in itertools.pairwise(sorted(track.mouths)):
+        if i - j > step:  # the face was lost in between: not one motion
+            continue
+        out.append(((times[j] + times[i]) / 2, float(np.abs(track.mouths[i] - track.mouths[j]).mean())))
+    return out
+
+
+def _spoken(t: float, speech: Sequence[tuple[float, float]]) -> bool:
+    return any(s <= t <= e for s, e in speech)
+
+
+def _quiet_level(motions: Sequence[tuple[float, float]], speech: Sequence[tuple[float, float]]) -> float:
+    """The mouth patch's change while nobody speaks: detector jitter and head motion, not talk."""
+    quiet = [m for t, m in motions if not _spoken(t, speech)]
+    return float(np.mean(quiet)) if quiet else 0.0
+
+
 def mouth_motion(
     track: Track, times: Sequence[float], speech: Sequence[tuple[float, float]], step: int = 1
 ) -> float | None:
     """Mean mouth-patch change during speech minus outside it (grey levels); None without speech."""
-    talking: list[float] = []
-    quiet: list[float] = []
-    keys = sorted(track.mouths)
-    for j, i in itertools.pairwise(keys):
-        if i - j > step:  # the face was lost in between: not one motion
-            continue
-        moved = float(np.abs(track.mouths[i] - track.mouths[j]).mean())
-        t = (times[j] + times[i]) / 2
-        (talking if any(s <= t <= e for s, e in speech) else quiet).append(moved)
+    motions = _motions(track, times, step)
+    talking = [m for t, m in motions if _spoken(t, speech)]
     if not talking:
         return None
-    return float(np.mean(talking)) - (float(np.mean(quiet)) if quiet else 0.0)
+    return float(np.mean(talking)) - _quiet_level(motions, speech)
 
 
 def pick_subject(
@@ -101,6 +118,101 @@ def pick_subject(
         return largest
     scored.sort(key=lambda pair: -pair[0])
     return scored[0][1] if scored[0][0] - scored[1][0] >= SPEAKER_MARGIN else largest
+
+
+def utterances(
+    speech: Sequence[tuple[float, float]], gap: float = UTTERANCE_GAP
+) -> list[tuple[float, float]]:
+    """Word spans joined into utterances wherever the pause is shorter than `gap`."""
+    out: list[tuple[float, float]] = []
+    for s, e in sorted(speech):
+        if out and s - out[-1][1] < gap:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+Turn = tuple[float, float, Track]  # (start, end, face followed)
+
+
+def speaker_turns(
+    tracks: Sequence[Track],
+    times: Sequence[float],
+    speech: Sequence[tuple[float, float]],
+    step: int,
+    span: tuple[float, float],
+) -> list[Turn]:
+    """Who to follow when over the shot: each utterance goes to the face whose mouth moves most in
+    it (beyond its quiet level, by SPEAKER_MARGIN); the crop switches shortly before the new
+    speaker's first word, and never for a turn shorter than MIN_TURN (no ping-pong)."""
+    default = pick_subject(tracks, times, speech, step)
+    if len(tracks) < 2 or not speech:
+        return [(span[0], span[1], default)]
+    motions = {id(tr): _motions(tr, times, step) for tr in tracks}
+    quiet = {id(tr): _quiet_level(motions[id(tr)], speech) for tr in tracks}
+    labelled: list[tuple[tuple[float, float], Track]] = []
+    for u in utterances(speech):
+        if u[1] <= span[0] or u[0] >= span[1]:
+            continue
+        scores = []
+        for tr in tracks:
+            inside = [m for t, m in motions[id(tr)] if u[0] <= t <= u[1]]
+            if inside:
+                scores.append((float(np.mean(inside)) - quiet[id(tr)], tr))
+        scores.sort(key=lambda pair: -pair[0])
+        if len(scores) >= 2 and scores[0][0] - scores[1][0] >= SPEAKER_MARGIN:
+            labelled.append((u, scores[0][1]))
+    if not labelled:
+        return [(span[0], span[1], default)]
+    starts: list[tuple[float, Track]] = [(span[0], labelled[0][1])]
+    previous_end = span[0]
+    for u, track in labelled:
+        if track is not starts[-1][1]:
+            starts.append((max(previous_end, u[0] - SWITCH_LEAD, span[0]), track))
+        previous_end = u[1]
+    return _merge_short_turns(starts, span)
+
+
+def _merge_short_turns(starts: list[tuple[float, Track]], span: tuple[float, float]) -> list[Turn]:
+    while len(starts) > 1:
+        ends = [s for s, _ in starts[1:]] + [span[1]]
+        lengths = [e - s for (s, _), e in zip(starts, ends, strict=True)]
+        k = int(np.argmin(lengths))
+        if lengths[k] >= MIN_TURN:
+            break
+        del starts[k]  # its time goes to the turn before (or, for the first, the one after)
+        if k == 0:
+            starts[0] = (span[0], starts[0][1])
+        # Neighbours that now follow the same face are one turn.
+        starts = [p for n, p in enumerate(starts) if n == 0 or p[1] is not starts[n - 1][1]]
+    ends = [s for s, _ in starts[1:]] + [span[1]]
+    return [(s, e, tr) for (s, tr), e in zip(starts, ends, strict=True)]
+
+
+def turns_path(
+    turns: Sequence[Turn],
+    looked: Sequence[int],
+    times: Sequence[float],
+    size: tuple[float, float],
+    frame: tuple[int, int],
+    rate: float,
+) -> tuple[Keyframe, ...]:
+    """The crop path over all turns: each follows its face; a switch is a jump (no pan between faces).
+
+    `looked`: the clip's sample numbers the faces were looked for on; `times`: all samples' times."""
+    path: list[Keyframe] = []
+    for n, (t0, t1, track) in enumerate(turns):
+        at = [i for i in looked if t0 <= times[i] < t1] or [min(looked, key=lambda i: abs(times[i] - t0))]
+        segment = list(crop_path(track, at, [times[i] for i in at], (t0, t1), size, frame, rate))
+        if n < len(turns) - 1:
+            # Hold until just before the switch, then jump: two keyframes SWITCH_EPS apart.
+            last = segment[-1]
+            segment = [k for k in segment if k.t < t1 - SWITCH_EPS] + [
+                Keyframe(t1 - SWITCH_EPS, last.x, last.y)
+            ]
+        path += segment
+    return tuple(path)
 
 
 def _fill(values: dict[int, float], at: Sequence[int]) -> np.ndarray:

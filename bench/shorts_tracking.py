@@ -55,11 +55,12 @@ def main() -> None:
     print(header + f"{'max px/s':>10}{'cut s':>7}{'kf/s':>6}{'s/s':>7}")
     for name in SCENARIOS:
         m = shorts_media(name)
-        layouts = ["auto", "crop"] if name == "two" else ["auto"]
+        layouts = ["auto", "crop"] if name in ("two", "turns") else ["auto"]
         for layout in layouts:
             timed(m.video, m.duration, layout, m)  # warm: model load, page cache
             plan, per_s = timed(m.video, m.duration, layout, m)
-            f = tracking_figures(plan, m.truth, m.fps, face=m.speaker or 0)
+            target = m.speaking if name == "turns" else (m.speaker or 0)
+            f = tracking_figures(plan, m.truth, m.fps, face=target)
             keyframes = sum(len(s.path) for s in plan.shots) / m.duration
             print(
                 f"{name:<12}{plan.layout:<8}{f['inside']:>8.3f}{f['centred']:>9.3f}{f['still_move_pct']:>9.2f}"

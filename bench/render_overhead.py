@@ -35,7 +35,10 @@ def main(n: int = 4) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))
     video, vtt = looped_talk(5, work / "media")
     config = Config(data_dir=work / "data", render_concurrency=1)
-    options = JobOptions(min_clip_duration=15, max_clip_duration=30, max_clips=n)
+    # The plain clip (source frames and sound, nothing burned in): the overhead of the stage around
+    # its encodes. bench/shorts_render.py measures the Shorts render.
+    options = JobOptions(min_clip_duration=15, max_clip_duration=30, max_clips=n, format="original",
+                         caption_style="none", hook_title=False, loudness_target=None)  # fmt: skip
     ctx = JobContext("bench", work / "job", Source("file", path=video, captions_path=vtt), options, config,
                      RecordingReporter())  # fmt: skip
     state = PipelineState()

@@ -6,6 +6,7 @@ source/captions.vtt|.srt       source captions (downloaded, uploaded or copied)
 transcript.json                {language, text, segments: [{start, end, text, words?}], source}
 analysis.json                  the chosen moments and the exact criteria texts used
 clips/clip_NN.mp4|.jpg|.srt|.vtt   rendered clips (NN = 01, 02, ... best score first)
+clips/clip_NN-vK.*             the same clip re-rendered (version K; the row names the current one)
 result.json                    the pipeline's result (asset paths relative to the folder)
 clips.json                     the CLI's list of `Clip` objects
 .stages/<stage>.json           completion record of each finished stage (resume/retry)

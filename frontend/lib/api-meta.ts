@@ -5,6 +5,17 @@
 
 /** Every job option with its constraints, as the backend validates them. */
 export const JOB_OPTION_FIELDS = {
+  "caption_style": {
+    "type": "string",
+    "enum": [
+      "none",
+      "highlight",
+      "bold",
+      "clean"
+    ],
+    "title": "Caption Style",
+    "default": "highlight"
+  },
   "criteria": {
     "type": "array",
     "maxItems": 20,
@@ -13,6 +24,23 @@ export const JOB_OPTION_FIELDS = {
     "description": "criteria names",
     "default": []
   },
+  "format": {
+    "type": "string",
+    "enum": [
+      "vertical",
+      "square",
+      "original"
+    ],
+    "title": "Format",
+    "description": "vertical (9:16), square (1:1) or original",
+    "default": "vertical"
+  },
+  "hook_title": {
+    "type": "boolean",
+    "title": "Hook Title",
+    "description": "the clip's title over the first seconds",
+    "default": true
+  },
   "language": {
     "type": "string",
     "maxLength": 12,
@@ -20,6 +48,26 @@ export const JOB_OPTION_FIELDS = {
     "title": "Language",
     "description": "\"auto\" or an ISO 639 code",
     "default": "auto"
+  },
+  "layout": {
+    "type": "string",
+    "enum": [
+      "auto",
+      "crop",
+      "fit",
+      "split"
+    ],
+    "title": "Layout",
+    "default": "auto"
+  },
+  "loudness_target": {
+    "type": "number",
+    "minimum": -40,
+    "maximum": -5,
+    "title": "Loudness Target",
+    "description": "LUFS",
+    "default": -14,
+    "nullable": true
   },
   "max_clip_duration": {
     "type": "number",
@@ -57,6 +105,16 @@ export const JOB_OPTION_FIELDS = {
     "title": "Prompt",
     "description": "free-text steering, e.g. 'moments about pricing'",
     "default": ""
+  },
+  "resolution": {
+    "type": "string",
+    "enum": [
+      "1080p",
+      "720p",
+      "original"
+    ],
+    "title": "Resolution",
+    "default": "1080p"
   },
   "use_source_captions": {
     "type": "boolean",

@@ -242,6 +242,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clips/{clip_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** render <POST> */
+        post: operations["post__api_v1_clips_{clip_id}_render"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clips/{clip_id}/thumbnail": {
         parameters: {
             query?: never;
@@ -677,6 +694,8 @@ export interface components {
         /** ClipOut */
         ClipOut: {
             assets: components["schemas"]["ClipAssets"];
+            /** @enum {string} */
+            caption_style: "none" | "highlight" | "bold" | "clean";
             /** Created At */
             created_at: string;
             /** Criteria Matched */
@@ -691,6 +710,8 @@ export interface components {
             end_time: number;
             /** File Size */
             file_size: number | null;
+            /** @enum {string} */
+            format: "vertical" | "square" | "original";
             /** Height */
             height: number | null;
             /** Id */
@@ -699,10 +720,18 @@ export interface components {
             job_id: string;
             /** Key Quote */
             key_quote: string;
+            /** @enum {string} */
+            layout: "crop" | "fit" | "split" | "mixed";
+            loudness: number | null;
             /** Reasoning */
             reasoning: string;
+            render_error: string | null;
+            render_options: components["schemas"]["RenderOptions"];
+            /** @enum {string} */
+            render_status: "ready" | "rendering" | "failed";
             /** Score */
             score: number;
+            shots: components["schemas"]["ShotOut"][];
             /** Start Time */
             start_time: number;
             /** Tags */
@@ -730,6 +759,27 @@ export interface components {
              * Title
              * @default null
              */
+            title?: string | null;
+        };
+        /** ClipRenderIn */
+        ClipRenderIn: {
+            /** @default null */
+            caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
+            /** @default null */
+            end_time?: number | null;
+            /** @default null */
+            format?: ("vertical" | "square" | "original") | null;
+            /** @default null */
+            hook_title?: boolean | null;
+            /** @default null */
+            layout?: ("auto" | "crop" | "fit" | "split") | null;
+            /** @default null */
+            loudness_target?: number | null;
+            /** @default null */
+            resolution?: ("1080p" | "720p" | "original") | null;
+            /** @default null */
+            start_time?: number | null;
+            /** @default null */
             title?: string | null;
         };
         /** ConnectOut */
@@ -964,17 +1014,45 @@ export interface components {
          */
         JobOptions: {
             /**
+             * Caption Style
+             * @default highlight
+             * @enum {string}
+             */
+            caption_style?: "none" | "highlight" | "bold" | "clean";
+            /**
              * Criteria
              * @description criteria names
              * @default []
              */
             criteria?: string[];
             /**
+             * Format
+             * @default vertical
+             * @enum {string}
+             */
+            format?: "vertical" | "square" | "original";
+            /**
+             * Hook Title
+             * @default true
+             */
+            hook_title?: boolean;
+            /**
              * Language
              * @description "auto" or an ISO 639 code
              * @default auto
              */
             language?: string;
+            /**
+             * Layout
+             * @default auto
+             * @enum {string}
+             */
+            layout?: "auto" | "crop" | "fit" | "split";
+            /**
+             * Loudness Target
+             * @default -14
+             */
+            loudness_target?: number | null;
             /**
              * Max Clip Duration
              * @description seconds
@@ -1004,6 +1082,12 @@ export interface components {
              */
             prompt?: string;
             /**
+             * Resolution
+             * @default 1080p
+             * @enum {string}
+             */
+            resolution?: "1080p" | "720p" | "original";
+            /**
              * Use Source Captions
              * @description use the source's own captions instead of transcribing
              * @default true
@@ -1022,17 +1106,45 @@ export interface components {
          */
         JobOptionsIn: {
             /**
+             * Caption Style
+             * @default null
+             */
+            caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
+            /**
              * Criteria
              * @description criteria names
              * @default null
              */
             criteria?: string[] | null;
             /**
+             * Format
+             * @description vertical (9:16), square (1:1) or original
+             * @default null
+             */
+            format?: ("vertical" | "square" | "original") | null;
+            /**
+             * Hook Title
+             * @description the clip's title over the first seconds
+             * @default null
+             */
+            hook_title?: boolean | null;
+            /**
              * Language
              * @description "auto" or an ISO 639 code
              * @default null
              */
             language?: string | null;
+            /**
+             * Layout
+             * @default null
+             */
+            layout?: ("auto" | "crop" | "fit" | "split") | null;
+            /**
+             * Loudness Target
+             * @description LUFS
+             * @default null
+             */
+            loudness_target?: number | null;
             /**
              * Max Clip Duration
              * @description seconds
@@ -1061,6 +1173,11 @@ export interface components {
              * @default null
              */
             prompt?: string | null;
+            /**
+             * Resolution
+             * @default null
+             */
+            resolution?: ("1080p" | "720p" | "original") | null;
             /**
              * Use Source Captions
              * @description use the source's own captions instead of transcribing
@@ -1396,6 +1513,19 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** RenderOptions */
+        RenderOptions: {
+            /** @enum {string} */
+            caption_style: "none" | "highlight" | "bold" | "clean";
+            /** @enum {string} */
+            format: "vertical" | "square" | "original";
+            hook_title: boolean;
+            /** @enum {string} */
+            layout: "auto" | "crop" | "fit" | "split";
+            loudness_target: number | null;
+            /** @enum {string} */
+            resolution: "1080p" | "720p" | "original";
+        };
         /** RetryIn */
         RetryIn: {
             /**
@@ -1426,11 +1556,19 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** ShotOut */
+        ShotOut: {
+            end: number;
+            /** @enum {string} */
+            layout: "crop" | "fit" | "split";
+            start: number;
+        };
         /**
          * SocketEvents
          * @description Field name = event name, field type = its payload.
          */
         SocketEvents: {
+            clip_updated: components["schemas"]["ClipOut"];
             job_completed: components["schemas"]["JobDetail"];
             job_failed: components["schemas"]["JobOut"];
             job_progress: components["schemas"]["JobProgress"];
@@ -2271,6 +2409,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicationOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    "post__api_v1_clips_{clip_id}_render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clip_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClipRenderIn"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClipOut"];
                 };
             };
             /** @description Bad Request */

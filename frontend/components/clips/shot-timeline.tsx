@@ -6,7 +6,7 @@ import { formatDuration } from "@/lib/format";
 import { layoutShare, shotSegments, type ShotLayout } from "@/lib/shorts";
 
 const TONE: Record<ShotLayout, string> = {
-  crop: "bg-sky-600 text-white",
+  crop: "bg-sky-700 text-white",
   fit: "bg-amber-500 text-zinc-950",
   split: "bg-violet-600 text-white",
 };

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { useQuery } from "@/hooks/use-query";
-import { api, errorMessage, type Clip, type RenderRequest, type TranscriptSegment } from "@/lib/api";
+import { api, ApiError, errorMessage, type Clip, type RenderRequest, type TranscriptSegment } from "@/lib/api";
 import {
   CAPTION_LABELS,
   FORMAT_LABELS,
@@ -73,7 +73,9 @@ export function RenderPanel({ clip, onRendering, source: given, render = api.cli
     try {
       onRendering(await render(clip.id, body));
     } catch (err) {
-      setError(errorMessage(err));
+      // A 400 names the refused fields (e.g. end_time); show them with the message.
+      const fields = err instanceof ApiError ? err.unclaimedFieldErrors([]) : [];
+      setError([errorMessage(err), ...fields].join(" "));
     } finally {
       setBusy(false);
     }

@@ -261,59 +261,62 @@ function ShortsOptions({ draft, onChange, errors, id }: { draft: OptionsDraft; o
   );
 
   return (
-    <fieldset className="grid gap-4 border-t border-zinc-200 pt-4 sm:col-span-2 sm:grid-cols-2" data-testid={id("shorts")}>
-      <legend className="float-left mb-1 text-sm font-semibold sm:col-span-2">Shorts rendering</legend>
-      <Field id={id("format")} label="Format" error={errors.format} className="clear-left">
-        <Select
-          {...describedBy(id("format"), errors.format)}
-          value={draft.format}
-          onChange={(e) =>
-            onChange({ ...draft, format: e.target.value, resolution: resolutionForFormat(e.target.value as RenderDraft["format"], draft.resolution as RenderDraft["resolution"]) })
-          }
+    <fieldset className="border-t border-zinc-200 pt-4 sm:col-span-2" data-testid={id("shorts")}>
+      <legend className="text-sm font-semibold">Shorts rendering</legend>
+      <p className="mb-3 text-xs text-zinc-500">How each clip is cut for YouTube Shorts: one encode with captions, hook title and loudness.</p>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id={id("format")} label="Format" error={errors.format}>
+          <Select
+            {...describedBy(id("format"), errors.format)}
+            value={draft.format}
+            onChange={(e) =>
+              onChange({ ...draft, format: e.target.value, resolution: resolutionForFormat(e.target.value as RenderDraft["format"], draft.resolution as RenderDraft["resolution"]) })
+            }
+          >
+            {choices(FORMAT_LABELS, optionMeta("format").enum)}
+          </Select>
+        </Field>
+        <Field id={id("resolution")} label="Resolution" error={errors.resolution}>
+          <Select {...describedBy(id("resolution"), errors.resolution)} value={draft.resolution} onChange={(e) => set("resolution", e.target.value)}>
+            {choices(RESOLUTION_LABELS, optionMeta("resolution").enum, (v) => v === "original" && draft.format !== "original")}
+          </Select>
+        </Field>
+        {select("layout", "Layout", LAYOUT_LABELS)}
+        {select("caption_style", "Caption style", CAPTION_LABELS)}
+        <Field
+          id={id("loudness_target")}
+          label="Loudness target (LUFS)"
+          error={errors.loudness_target}
+          hint={loudnessOff ? "Audio left as it is." : "YouTube plays at about -14 LUFS."}
         >
-          {choices(FORMAT_LABELS, optionMeta("format").enum)}
-        </Select>
-      </Field>
-      <Field id={id("resolution")} label="Resolution" error={errors.resolution}>
-        <Select {...describedBy(id("resolution"), errors.resolution)} value={draft.resolution} onChange={(e) => set("resolution", e.target.value)}>
-          {choices(RESOLUTION_LABELS, optionMeta("resolution").enum, (v) => v === "original" && draft.format !== "original")}
-        </Select>
-      </Field>
-      {select("layout", "Layout", LAYOUT_LABELS)}
-      {select("caption_style", "Caption style", CAPTION_LABELS)}
-      <Field
-        id={id("loudness_target")}
-        label="Loudness target (LUFS)"
-        error={errors.loudness_target}
-        hint={loudnessOff ? "Audio left as it is." : "YouTube plays at about -14 LUFS."}
-      >
-        <Input
-          {...describedBy(id("loudness_target"), errors.loudness_target, "hint")}
-          type="number"
-          inputMode="decimal"
-          step={0.5}
-          {...bounds("loudness_target")}
-          disabled={loudnessOff}
-          value={loudnessOff ? "" : draft.loudness_target}
-          placeholder={lufsDefault}
-          onChange={(e) => set("loudness_target", e.target.value)}
-        />
-      </Field>
-      <div className="flex flex-col justify-center gap-2 text-sm">
-        <label className="flex items-center gap-2">
-          <input
-            type="checkbox"
-            className="size-4 accent-accent-600"
-            checked={loudnessOff}
-            onChange={(e) => set("loudness_target", e.target.checked ? OFF : lufsDefault)}
+          <Input
+            {...describedBy(id("loudness_target"), errors.loudness_target, "hint")}
+            type="number"
+            inputMode="decimal"
+            step={0.5}
+            {...bounds("loudness_target")}
+            disabled={loudnessOff}
+            value={loudnessOff ? "" : draft.loudness_target}
+            placeholder={lufsDefault}
+            onChange={(e) => set("loudness_target", e.target.value)}
           />
-          Leave the audio as it is (no loudness normalisation)
-        </label>
-        <label className="flex items-center gap-2">
-          <input id={id("hook_title")} type="checkbox" className="size-4 accent-accent-600" checked={draft.hook_title} onChange={(e) => set("hook_title", e.target.checked)} />
-          Show the clip&apos;s title over its first seconds (hook)
-        </label>
-        {errors.hook_title && <p className="text-xs text-red-600">{errors.hook_title}</p>}
+        </Field>
+        <div className="flex flex-col justify-center gap-2 text-sm">
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              className="size-4 accent-accent-600"
+              checked={loudnessOff}
+              onChange={(e) => set("loudness_target", e.target.checked ? OFF : lufsDefault)}
+            />
+            Leave the audio as it is (no loudness normalisation)
+          </label>
+          <label className="flex items-center gap-2">
+            <input id={id("hook_title")} type="checkbox" className="size-4 accent-accent-600" checked={draft.hook_title} onChange={(e) => set("hook_title", e.target.checked)} />
+            Show the clip&apos;s title over its first seconds (hook)
+          </label>
+          {errors.hook_title && <p className="text-xs text-red-600">{errors.hook_title}</p>}
+        </div>
       </div>
     </fieldset>
   );

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from backend import __version__
 from backend.config import Config
 from backend.pipeline import options as job_options
 from backend.pipeline.cancel import CancelToken
@@ -30,6 +31,7 @@ from backend.pipeline.files import atomic_write_json
 from backend.pipeline.layout import CLIPS_JSON
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.result import PipelineResult, RenderedClip
+from backend.pipeline.shorts.detector import detector_name
 from backend.pipeline.sources import Source, SourceRejected, normalize_source_url
 from backend.pipeline.stages import LABELS
 from backend.schemas.clips import clip_payload
@@ -63,6 +65,8 @@ def process_command(argv: list[str], config: Config | None = None) -> int:
         ctx = build_context(args, config)
     except (UsageError, SourceRejected) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    # The first line says what reframes the clips (a fallback detector must never be silent).
+    sys.stderr.write(f"Viral Clipper {__version__} - face detector: {detector_name()}\n")
     restore = _cancel_on_sigint(ctx.cancel)
     try:
         result = VideoProcessor(config).run(ctx)
@@ -106,7 +110,12 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors(include_context=False)[0]
     where = ".".join(str(part) for part in error.get("loc", ()))
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"--{where.replace('_', '-')}: {message}" if where else message
+    if not where:
+        field, _, rest = message.partition(": ")
+        if field in job_options.JobOptions.model_fields:
+            where, message = field, rest
+    flag = job_options.CLI_FLAGS.get(where, "--" + where.replace("_", "-"))
+    return f"{flag}: {message}" if where else message
 
 
 def _criteria(names: tuple[str, ...], config: Config) -> list[CriterionText]:

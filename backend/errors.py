@@ -8,6 +8,7 @@ flask-jwt-extended's token errors (which would otherwise be 422) and pydantic va
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -91,13 +92,20 @@ def envelope(status: int, code: str, message: str, fields: dict[str, list[str]] 
     return response
 
 
+NAMED_MESSAGE = re.compile(r"^([a-z][a-z0-9_]*): (.+)$", re.S)
+
+
 def fields_from_pydantic(errors: Iterable[Any]) -> dict[str, list[str]]:
     """pydantic's error list → {"field.path": ["why", ...]}; `__root__` for model-level errors."""
     fields: dict[str, list[str]] = {}
     for err in errors:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query")]
-        key = ".".join(loc) or "__root__"
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        # A model-level rule names the field it is about by starting its message with it.
+        named = NAMED_MESSAGE.match(message) if err.get("type") == "value_error" else None
+        if named:
+            loc, message = [*loc, named.group(1)], named.group(2)
+        key = ".".join(loc) or "__root__"
         fields.setdefault(key, []).append(message)
     return fields
 

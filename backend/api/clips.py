@@ -4,14 +4,16 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
 from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
-from backend.schemas.clips import ClipList, ClipListQuery, ClipOut, ClipPatch, MediaQuery
+from backend.pipeline.options import NULLABLE
+from backend.schemas.clips import ClipList, ClipListQuery, ClipOut, ClipPatch, ClipRender, MediaQuery
 from backend.services import clips as clip_service
+from backend.services import renders as render_service
 
 bp = Blueprint("clips", __name__, url_prefix="/api/v1/clips")
 
@@ -45,10 +47,26 @@ def patch_clip(clip_id: str) -> ResponseReturnValue:
     return jsonify(clip_service.serialize(clip))
 
 
+@bp.post("/<clip_id>/render")
+@jwt_required()
+@spec.validate(json=ClipRender, resp=responses({"HTTP_202": ClipOut}, 400, 401, 403, 404, 409, 415),
+               tags=["clips"], security=AUTH)  # fmt: skip
+def render_clip(clip_id: str) -> ResponseReturnValue:
+    """Re-render with new times, title or Shorts options; the old files stay served until done."""
+    body: ClipRender = request.context.json  # type: ignore[attr-defined]
+    # Only what the request set; null means "unchanged" except where it is a value (loudness off).
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in NULLABLE}
+    clip = render_service.request(
+        current_user_id(), clip_id, changes, config(), current_app.extensions["job_manager"]
+    )
+    return jsonify(clip_service.serialize(clip)), 202
+
+
 @bp.delete("/<clip_id>")
 @jwt_required()
 @spec.validate(resp=responses({"HTTP_204": None}, 401, 403, 404), tags=["clips"], security=AUTH)
 def delete_clip(clip_id: str) -> ResponseReturnValue:
+    current_app.extensions["job_manager"].cancel(clip_id, wait=10.0)  # a re-render of it, if any
     clip_service.delete(current_user_id(), clip_id, config())
     return no_content()
 

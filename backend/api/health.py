@@ -6,6 +6,7 @@ from flask.typing import ResponseReturnValue
 from backend import __version__
 from backend.api.common import config
 from backend.api.spec import responses, spec
+from backend.pipeline.shorts.detector import detector_name
 from backend.schemas.health import HealthOut, RootOut
 from backend.services import health as health_service
 
@@ -27,6 +28,7 @@ def health() -> ResponseReturnValue:
         "db": "ok" if db_ok else "unavailable",
         "ffmpeg": ffmpeg or "unavailable",
         "queue": _queue() if db_ok else {"queued": 0, "running": 0, "workers": config().job_workers},
+        "detector": detector_name(),
         "version": __version__,
     }
     return jsonify(body), (200 if not failing else 503)

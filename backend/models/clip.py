@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +46,19 @@ class Clip(db.Model):  # type: ignore[name-defined,misc]
     file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Seconds each cut moved from the transcript boundary into the nearest pause {start, end}.
     cut_shift: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    # Shorts rendering (CONTRACTS §9): what the current files are, and the state of a re-render.
+    format: Mapped[str] = mapped_column(String(16), default="original")
+    layout: Mapped[str] = mapped_column(String(16), default="fit")
+    caption_style: Mapped[str] = mapped_column(String(16), default="none")
+    loudness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    shots: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    render_options: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    render_status: Mapped[str] = mapped_column(String(16), default="ready")
+    render_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The pending re-render ({start_time, end_time, title, options}); the worker reads it.
+    render_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Bumped by each re-render: its files get new names, so the old ones stay served meanwhile.
+    render_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     job: Mapped[Job] = relationship(back_populates="clips")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic import model_validator as _model_validator
@@ -38,7 +38,12 @@ CLI_FLAGS = {
     "min_clip_duration": "--min-duration",
     "max_clip_duration": "--max-duration",
 }
-CLI_HELP = {"criteria": "a,b,c"}
+CLI_HELP = {"criteria": "a,b,c", "loudness_target": "LUFS, or off"}
+# Options where an explicit null is a value ("off"), not "not given".
+NULLABLE = frozenset({"loudness_target"})
+# YouTube's Shorts limit: a vertical or square clip may be at most this long (CONTRACTS §9).
+SHORTS_MAX_SECONDS = 180.0
+OFF = "off"
 
 
 class _OptionRules(BaseModel):
@@ -61,6 +66,13 @@ class _OptionRules(BaseModel):
         low, high = getattr(self, "min_clip_duration", None), getattr(self, "max_clip_duration", None)
         if low is not None and high is not None and low > high:
             raise ValueError("min_clip_duration must not exceed max_clip_duration")
+        fmt, resolution = getattr(self, "format", None), getattr(self, "resolution", None)
+        if fmt in ("vertical", "square") and high is not None and high > SHORTS_MAX_SECONDS:
+            raise ValueError(
+                f"max_clip_duration: a {fmt} clip is a YouTube Short, at most {SHORTS_MAX_SECONDS:.0f} s"
+            )
+        if resolution == "original" and fmt is not None and fmt != "original":
+            raise ValueError("resolution: original is only for format original")
         return self
 
 
@@ -82,6 +94,36 @@ class JobOptions(_OptionRules):
     max_clip_duration: float = Field(60.0, ge=3, le=600, description="seconds")
     max_clips: int = Field(5, ge=1, le=50)
     min_score: float = Field(0.0, ge=0, le=1)
+    # Shorts rendering (CONTRACTS §9).
+    format: Literal["vertical", "square", "original"] = Field(
+        "vertical", description="vertical (9:16), square (1:1) or original (the source's aspect)"
+    )
+    resolution: Literal["1080p", "720p", "original"] | None = Field(
+        None,
+        description="1080p, 720p or original (format original only); unset: 1080p, original for original",
+    )
+    layout: Literal["auto", "crop", "fit", "split"] = Field(
+        "auto", description="auto (per shot: one face crop, two split, none fit), crop, fit or split"
+    )
+    caption_style: Literal["none", "highlight", "bold", "clean"] = Field(
+        "highlight", description="burned captions: none, highlight, bold or clean"
+    )
+    hook_title: bool = Field(True, description="the clip's title over its first ~3 s")
+    loudness_target: float | None = Field(
+        -14.0, ge=-40, le=-5, description="integrated LUFS; null leaves the audio as it is"
+    )
+
+    @_model_validator(mode="before")
+    @classmethod
+    def _resolution_follows_format(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("resolution") is None:
+            data = {**data, "resolution": "original" if data.get("format") == "original" else "1080p"}
+        return data
+
+    @property
+    def output_resolution(self) -> str:
+        """The resolution actually rendered (unset follows the format)."""
+        return self.resolution or ("original" if self.format == "original" else "1080p")
 
 
 def _optional(annotation: Any, info: Any) -> tuple[Any, Any]:
@@ -103,8 +145,11 @@ else:
 
 
 def given(options: BaseModel | None) -> dict[str, Any]:
-    """The options a request actually set (unset ones fall through to settings and config)."""
-    return {} if options is None else options.model_dump(exclude_none=True)
+    """The options a request actually set (unset ones fall through to settings and config); an
+    explicit null counts only where null is a value (`NULLABLE`)."""
+    if options is None:
+        return {}
+    return {k: v for k, v in options.model_dump(exclude_unset=True).items() if v is not None or k in NULLABLE}
 
 
 def stored(raw: Mapping[str, Any] | None) -> JobOptions:
@@ -128,7 +173,7 @@ def resolve(*layers: Mapping[str, Any]) -> JobOptions:
     """Later layers win; the result is validated as a whole (e.g. min <= max)."""
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update({k: v for k, v in layer.items() if v is not None})
+        merged.update({k: v for k, v in layer.items() if v is not None or k in NULLABLE})
     return JobOptions.model_validate(merged)
 
 
@@ -141,16 +186,30 @@ def add_cli_flags(parser: argparse.ArgumentParser) -> None:
         flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
         help_text = CLI_HELP.get(name, f.description or "")
         kind = _scalar(f.annotation)
-        if kind is bool:
+        if name in NULLABLE:
+            parser.add_argument(flag, dest=name, type=_number_or_off, help=help_text)
+        elif kind is bool:
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text)
         elif kind is tuple:
             parser.add_argument(flag, dest=name, type=_csv, help=help_text)
         else:
-            parser.add_argument(flag, dest=name, type=kind, help=help_text)
+            parser.add_argument(flag, dest=name, type=kind, choices=_choices(f.annotation), help=help_text)
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in JobOptions.model_fields if getattr(args, name) is not None}
+    values = {
+        name: getattr(args, name) for name in JobOptions.model_fields if getattr(args, name) is not None
+    }
+    return {name: None if value == OFF else value for name, value in values.items()}
+
+
+def _number_or_off(value: str) -> float | str:
+    if value.strip().lower() == OFF:
+        return OFF
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or {OFF!r}, got {value!r}") from None
 
 
 def _scalar(annotation: Any) -> Any:
@@ -159,6 +218,15 @@ def _scalar(annotation: Any) -> Any:
         if annotation is kind:
             return kind
     return tuple if text.startswith("tuple") else str
+
+
+def _choices(annotation: Any) -> tuple[str, ...] | None:
+    """The values of a Literal option (None | Literal[...] included), for the CLI's choices."""
+    args = getattr(annotation, "__args__", ())
+    for arg in (annotation, *args):
+        if getattr(arg, "__origin__", None) is Literal:
+            return tuple(arg.__args__)
+    return None
 
 
 def _csv(value: str) -> tuple[str, ...]:

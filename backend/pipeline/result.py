@@ -34,6 +34,13 @@ class RenderedClip:
     file_size: int
     # How far each cut moved from the transcript boundary into the pause next to it (s, + = later).
     cut_shift: dict[str, float] | None = None
+    # Shorts rendering (CONTRACTS §9); the defaults describe a clip rendered before it existed.
+    format: str = "original"
+    layout: str = "fit"  # what was used: crop, fit, split or mixed
+    caption_style: str = "none"
+    loudness: float | None = None  # the delivered file's integrated LUFS
+    shots: list[dict[str, Any]] | None = None  # [{start, end, layout}] from the clip's start
+    render_options: dict[str, Any] | None = None  # the options it was rendered with
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from backend.models.job import JobStage
+from backend.schemas.clips import ClipOut
 from backend.schemas.common import UTCTime
 from backend.schemas.jobs import JobDetail, JobOut, JobStatusName
 from backend.schemas.publications import PublicationOut, PublicationProgress
@@ -34,6 +35,7 @@ class SocketEvents(BaseModel):
     job_failed: JobOut
     publication_progress: PublicationProgress
     publication_updated: PublicationOut
+    clip_updated: ClipOut
 
 
 EVENT_NAMES = frozenset(SocketEvents.model_fields)

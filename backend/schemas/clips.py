@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -32,6 +32,25 @@ class CutShift(BaseModel):
     end: float
 
 
+class ShotOut(BaseModel):
+    """One shot of the clip and the layout it got (seconds from the clip's start)."""
+
+    start: float
+    end: float
+    layout: Literal["crop", "fit", "split"]
+
+
+class RenderOptionsOut(BaseModel):
+    """The options the clip's current files were rendered with (the re-render form's defaults)."""
+
+    format: Literal["vertical", "square", "original"]
+    resolution: Literal["1080p", "720p", "original"]
+    layout: Literal["auto", "crop", "fit", "split"]
+    caption_style: Literal["none", "highlight", "bold", "clean"]
+    hook_title: bool
+    loudness_target: float | None
+
+
 class ClipOut(OutModel):
     id: str
     job_id: str
@@ -51,6 +70,14 @@ class ClipOut(OutModel):
     height: int | None
     file_size: int | None
     cut_shift: CutShift | None = None
+    format: Literal["vertical", "square", "original"] = "original"
+    layout: Literal["crop", "fit", "split", "mixed"] = "fit"
+    caption_style: Literal["none", "highlight", "bold", "clean"] = "none"
+    loudness: float | None = None
+    render_status: Literal["ready", "rendering", "failed"] = "ready"
+    render_error: str | None = None
+    shots: list[ShotOut] | None = None
+    render_options: RenderOptionsOut | None = None
     created_at: UTCTime
 
 
@@ -90,3 +117,20 @@ class ClipPatch(StrictModel):
 
 class MediaQuery(StrictModel):
     download: bool = False
+
+
+class ClipRender(StrictModel):
+    """A re-render: new times (snapped to transcript boundaries, then into silence), another title,
+    or other Shorts options; anything left out stays as the clip was rendered."""
+
+    start_time: float | None = Field(None, ge=0)
+    end_time: float | None = Field(None, gt=0)
+    title: str | None = Field(None, min_length=1, max_length=200)
+    format: Literal["vertical", "square", "original"] | None = None
+    resolution: Literal["1080p", "720p", "original"] | None = None
+    layout: Literal["auto", "crop", "fit", "split"] | None = None
+    caption_style: Literal["none", "highlight", "bold", "clean"] | None = None
+    hook_title: bool | None = None
+    loudness_target: float | None = Field(None, ge=-40, le=-5, description="LUFS; null turns loudness off")
+
+    _text = field_validator("title")(no_control_chars)

@@ -14,6 +14,7 @@ class HealthOut(OutModel):
     db: str
     ffmpeg: str
     queue: QueueStats
+    detector: str  # the face detector the reframing runs with (a fallback says so)
     version: str
 
 

@@ -49,7 +49,7 @@ def _validated(user_id: str, *layers: dict[str, Any], config: Config) -> JobOpti
         resolved = job_options.resolve(*layers)
     except ValidationError as exc:
         fields = fields_from_pydantic(exc.errors(include_context=False))
-        # The merged options' only model-level rule is min <= max duration: name the field.
+        # The merged options' one unnamed model-level rule is min <= max duration: name the field.
         fields = {("min_clip_duration" if key == "__root__" else key): why for key, why in fields.items()}
         raise ValidationFailed("The options are not valid.", fields) from None
     check(user_id, resolved, config)

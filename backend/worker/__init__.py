@@ -6,6 +6,8 @@ from flask import Flask
 
 from backend.config import Config
 from backend.realtime.emitter import Emitter, SocketEmitter
+from backend.services import renders
+from backend.worker import rerender
 from backend.worker.manager import JobManager
 from backend.youtube import uploader
 
@@ -19,6 +21,9 @@ def init_worker(app: Flask, config: Config, emitter: Emitter | None = None) -> J
     manager.register(
         PUBLICATION, lambda item_id, token, _force: uploader.run(app, config, emitter, item_id, token)
     )
+    manager.register(
+        renders.KIND, lambda item_id, token, _force: rerender.run(app, config, emitter, item_id, token)
+    )
     app.extensions["job_manager"] = manager
     app.extensions["job_lifecycle"] = manager.lifecycle
     app.extensions["start_runtime"] = lambda: _start(app, manager)
@@ -29,3 +34,4 @@ def _start(app: Flask, manager: JobManager) -> None:
     manager.start()
     with app.app_context():
         uploader.recover(manager)
+        renders.recover(manager)

@@ -56,3 +56,66 @@ def test_request_schema_cli_and_defaults_derive_from_one_definition(tmp_path: An
     schema = JobOptionsIn.model_json_schema()["properties"]["min_clip_duration"]
     number = next(part for part in schema["anyOf"] if part["type"] == "number")
     assert (number["minimum"], number["maximum"]) == (3, 600)
+
+
+def test_shorts_options_have_their_contract_defaults(tmp_path: Any) -> None:
+    options = JobOptions()
+    assert (options.format, options.output_resolution, options.layout) == ("vertical", "1080p", "auto")
+    assert (options.caption_style, options.hook_title, options.loudness_target) == ("highlight", True, -14)
+    assert JobOptions(format="original").output_resolution == "original"
+    assert JobOptions(format="square", resolution="720p").output_resolution == "720p"
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"max_clip_duration": 200}, "max_clip_duration"),  # vertical by default: a Short is <= 180 s
+        ({"format": "square", "max_clip_duration": 181}, "max_clip_duration"),
+        ({"format": "vertical", "resolution": "original"}, "resolution"),
+        ({"caption_style": "karaoke"}, "caption_style"),
+        ({"loudness_target": -60}, "loudness_target"),
+    ],
+)
+def test_shorts_options_are_checked(
+    client: FlaskClient, auth_headers: dict[str, str], options: dict[str, Any], field: str
+) -> None:
+    for response in (
+        client.put("/api/v1/settings", headers=auth_headers, json=options),
+        client.post("/api/v1/jobs", headers=auth_headers,
+                    json={"source_url": "https://youtu.be/dQw4w9WgXcQ", "options": options}),
+    ):  # fmt: skip
+        assert response.status_code == 400, response.get_json()
+        fields = response.get_json()["error"]["fields"]
+        assert field in fields or f"options.{field}" in fields, response.get_json()
+
+
+def test_an_original_clip_may_be_longer_and_loudness_can_be_turned_off(
+    client: FlaskClient, auth_headers: dict[str, str]
+) -> None:
+    body = {"format": "original", "max_clip_duration": 300, "loudness_target": None}
+    response = client.put("/api/v1/settings", headers=auth_headers, json=body)
+    assert response.status_code == 200, response.get_json()
+    saved = response.get_json()
+    assert (saved["resolution"], saved["loudness_target"], saved["max_clip_duration"]) == (
+        "original",
+        None,
+        300,
+    )
+    # An explicit null is "off"; leaving the field out keeps the saved value.
+    again = client.get("/api/v1/settings", headers=auth_headers).get_json()
+    assert again["loudness_target"] is None
+
+
+def test_cli_shorts_flags() -> None:
+    from backend.pipeline.options import cli_values
+
+    args = build_parser().parse_args(["talk.mp4", "--format", "square", "--resolution", "720p",
+                                      "--layout", "split", "--caption-style", "bold", "--no-hook-title",
+                                      "--loudness-target", "off"])  # fmt: skip
+    values = cli_values(args)
+    assert values == {**values, "format": "square", "resolution": "720p", "layout": "split",
+                      "caption_style": "bold", "hook_title": False, "loudness_target": None}  # fmt: skip
+    louder = cli_values(build_parser().parse_args(["t.mp4", "--loudness-target", "-16"]))
+    assert louder["loudness_target"] == -16.0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["t.mp4", "--caption-style", "karaoke"])

@@ -113,3 +113,62 @@ def test_sigkill_mid_job_then_restart_completes_without_duplicates(
         assert sorted(e["id"] for e in events) == sorted({e["id"] for e in events})
     finally:
         restarted.kill(signal.SIGTERM)
+
+
+def _register(base: str) -> dict[str, str]:
+    requests.post(f"{base}/api/v1/auth/register", json={"email": "k@example.com", "password": PASSWORD})
+    login = requests.post(f"{base}/api/v1/auth/login", json={"email": "k@example.com", "password": PASSWORD})
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+@pytest.mark.slow
+def test_sigkill_mid_rerender_keeps_the_previous_version_then_recovers(
+    server_env: dict[str, str], tmp_path: Path, media: Talk
+) -> None:
+    fast = {**server_env, "RENDER_PRESET": "ultrafast"}
+    server = Server(fast, tmp_path / "server.log")
+    try:
+        headers = _register(server.base)
+        with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
+            files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
+            options = json.dumps({**FAST_OPTIONS, "max_clips": 1})
+            created = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
+                                    data={"options": options})  # fmt: skip
+        job_id = created.json()["id"]
+        job_url = f"{server.base}/api/v1/jobs/{job_id}"
+        final = wait_for(lambda: (j := requests.get(job_url, headers=headers).json())["status"]
+                         in {"completed", "failed"} and j, timeout=180)  # fmt: skip
+        assert final["status"] == "completed", final["error_message"]
+        clip = requests.get(f"{server.base}/api/v1/clips", params={"job_id": job_id}, headers=headers).json()
+        before = clip["items"][0]
+        old_video = requests.get(f"{server.base}{before['assets']['video_url']}", headers=headers).content
+    finally:
+        server.kill(signal.SIGTERM)
+    clips_dir = Path(server_env["DATA_DIR"]) / "jobs" / job_id / "clips"
+    slow = Server(server_env, tmp_path / "server.log")  # veryslow: the encode is still running when killed
+    try:
+        response = requests.post(f"{slow.base}/api/v1/clips/{before['id']}/render", headers=headers,
+                                 json={"layout": "fit", "caption_style": "clean"})  # fmt: skip
+        assert response.status_code == 202, response.text
+        wait_for(lambda: any(clips_dir.glob(".clip_01-v1.tmp.mp4")), timeout=60, step=0.05)
+    finally:
+        slow.kill()
+    assert children() == []
+    assert (clips_dir / "clip_01.mp4").read_bytes() == old_video, "the previous version is intact"
+    restarted = Server(fast, tmp_path / "server.log")
+    try:
+        served = requests.get(f"{restarted.base}{before['assets']['video_url']}", headers=headers)
+        state = requests.get(f"{restarted.base}/api/v1/clips/{before['id']}", headers=headers).json()
+        assert served.status_code == 200
+        if state["render_status"] == "rendering":  # (not yet switched): what was served is the old one
+            assert served.content == old_video
+        after = wait_for(lambda: (c := requests.get(f"{restarted.base}/api/v1/clips/{before['id']}",
+                                                    headers=headers).json())["render_status"] != "rendering"
+                         and c, timeout=180)  # fmt: skip
+        assert after["render_status"] == "ready", after["render_error"]
+        assert (after["layout"], after["caption_style"]) == ("fit", "clean")
+        assert sorted(p.name for p in clips_dir.iterdir()) == sorted(
+            f"clip_01-v1.{ext}" for ext in ("jpg", "mp4", "srt", "vtt")
+        )
+    finally:
+        restarted.kill(signal.SIGTERM)

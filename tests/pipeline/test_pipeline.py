@@ -13,16 +13,16 @@ import pytest
 
 from backend.cli import process_command
 from backend.config import REPO_ROOT
-from backend.pipeline import whisper
+from backend.pipeline import ffmpeg, whisper
 from backend.pipeline.errors import DownloadError, JobCancelled
 from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.sources import Source
-from backend.pipeline.stages import build_stages
+from backend.pipeline.stages import render as render_module
 from backend.pipeline.stages.analyze import AnalyzeStage
 from backend.pipeline.stages.base import PipelineState
 from backend.pipeline.stages.download import DownloadStage
-from backend.pipeline.stages.render import RenderStage
+from backend.pipeline.stages.render import RenderStage, render_clip
 from backend.pipeline.stages.transcribe import TranscribeStage
 from tests.media import Talk, serve_directory, tiny_whisper_model, video_page
 from tests.pipeline.checks import assert_valid_clips
@@ -55,8 +55,9 @@ def test_stages_alone(make_ctx: MakeCtx, talk_media: Talk) -> None:
     assert {c["name"] for c in state.analysis_meta["criteria"]} >= {"viral_hooks"}
 
     state.candidates = state.candidates[:1]
-    clip = RenderStage().render_clip(ctx, state, state.candidates[0], 1)
-    assert (ctx.job_dir / clip.video_path).stat().st_size == clip.file_size and clip.width == 320
+    clip = render_clip(RenderStage.inputs(ctx, state), state.candidates[0], 1, "clip_01")
+    assert (ctx.job_dir / clip.video_path).stat().st_size == clip.file_size
+    assert (clip.width, clip.height, clip.format) == (1080, 1920, "vertical")
 
 
 def test_b_local_file_with_captions_then_resume(make_ctx: MakeCtx, talk_media: Talk) -> None:
@@ -172,17 +173,19 @@ def test_unloadable_whisper_model_says_how_to_fix(
     assert type(info.value).__name__ == "TranscriptionError"
 
 
-def test_cancel_during_render_stops_quickly(make_ctx: MakeCtx) -> None:
+def test_cancel_during_render_stops_quickly(make_ctx: MakeCtx, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = make_ctx(options=JobOptions(min_clip_duration=8.0, max_clip_duration=25.0, max_clips=3))
 
-    class SlowRender(RenderStage):
-        def build_filter_graph(self, ctx, state, clip):  # a slow graph, so the encode is still running
-            threading.Timer(0.5, ctx.cancel.cancel).start()
-            return "[0:v]scale=1920:1080,boxblur=10[v]"
+    real_run = ffmpeg.run
 
-    stages = [SlowRender() if isinstance(s, RenderStage) else s for s in build_stages(ctx.options)]
+    def cancel_mid_encode(args, **kw):  # the cancel arrives while an encode is running
+        if "libx264" in args:
+            threading.Timer(0.3, ctx.cancel.cancel).start()
+        return real_run(args, **kw)
+
+    monkeypatch.setattr(render_module.ffmpeg, "run", cancel_mid_encode)
     with pytest.raises(JobCancelled):
-        VideoProcessor(ctx.config, stages=stages).run(ctx)
+        VideoProcessor(ctx.config).run(ctx)
     assert not list((ctx.job_dir / "clips").glob("*.mp4"))
 
 
@@ -213,7 +216,10 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys) -> None:
     bad.write_text("nope")
     assert process_command([str(bad), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("[downloading] started") and err.strip().splitlines()[-1].startswith("error: ")
+    first, second = err.splitlines()[:2]
+    # The first line names the face detector (a fallback would say so), then the stages run.
+    assert first.startswith("Viral Clipper ") and "face detector: blazeface" in first, first
+    assert second.startswith("[downloading] started") and err.strip().splitlines()[-1].startswith("error: ")
 
 
 @pytest.mark.slow

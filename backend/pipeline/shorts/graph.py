@@ -1,0 +1,229 @@
+"""The single-encode filter graph of one clip: reframe (crop path / fit / split, per shot), then
+the caption filter, on the final-size frames; the audio chain beside it.
+
+Input 0 is the source seeked with `-ss start` before `-i` and cut with `-t duration`, so the
+graph's `t` is 0 at the clip's start: the plan's clip-relative times are used as they are.
+Every size and offset is even (yuv420p), and every branch ends with `setsar=1` so the concat and
+the stacks see identical frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+from backend.pipeline.shorts.plan import Box, Keyframe, ReframePlan, Shot
+
+# The fill behind a `fit` frame is blurred at 1/BLUR_SCALE of the output size: a boxblur there
+# costs almost nothing and, scaled back up, looks like a wide blur at full size.
+BLUR_SCALE = 8
+BLUR_RADIUS = 6
+FILL_LUMA = 0.55  # the fill is darkened so the sharp frame in front of it stands out
+# Keyframes this close to the straight line through their neighbours add nothing to the path.
+PATH_TOLERANCE_PX = 0.5
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A `-filter_complex` value; map `video` (always) and `audio` (when set, else 0:a:0)."""
+
+    filter_complex: str
+    video: str = "[v]"
+    audio: str | None = None
+
+
+def build_graph(
+    plan: ReframePlan | None,
+    *,
+    out_w: int,
+    out_h: int,
+    subtitles: str | None = None,
+    audio_filter: str | None = None,
+) -> Graph:
+    """The clip's whole filter graph. `plan` None (format `original`) only scales the frame."""
+    out_w, out_h = _even(out_w), _even(out_h)
+    if plan is None:
+        chains = [f"[0:v]scale={out_w}:{out_h},setsar=1[r]"]
+    else:
+        chains = _reframe(plan, out_w, out_h, "[0:v]", "[r]")
+    finish = ",".join(f for f in (subtitles, "format=yuv420p") if f)
+    chains.append(f"[r]{finish}[v]")
+    audio = None
+    if audio_filter:
+        chains.append(f"[0:a:0]{audio_filter}[a]")
+        audio = "[a]"
+    return Graph(filter_complex=";".join(chains), audio=audio)
+
+
+def _reframe(plan: ReframePlan, out_w: int, out_h: int, src: str, out: str) -> list[str]:
+    """One shot (or one run of same-layout shots) is laid out directly; several are split,
+    trimmed to their span, laid out and concatenated back frame-exactly."""
+    shots = merge_shots(plan.shots) or (Shot(0.0, plan.duration, "fit"),)
+    if len(shots) == 1:
+        return _layout(shots[0], plan, out_w, out_h, src, out, "0")
+    n = len(shots)
+    chains = [src + "split=" + str(n) + "".join(f"[s{k}]" for k in range(n))]
+    for k, shot in enumerate(shots):
+        # Shot k runs from its start to the next shot's start: the same boundary on both sides,
+        # so every frame lands in exactly one shot. The first and last spans stay open, so a
+        # frame a hair before 0 or past the plan's end (seek rounding) is never lost.
+        bounds = [
+            f"start={shot.start:.6f}" if k > 0 else "",
+            f"end={shots[k + 1].start:.6f}" if k < n - 1 else "",
+        ]
+        trim = "trim=" + ":".join(b for b in bounds if b)
+        chains.append(f"[s{k}]{trim}[t{k}]")
+        # The layout runs before the timestamps are reset, so a crop path sees clip time.
+        chains += _layout(shot, plan, out_w, out_h, f"[t{k}]", f"[l{k}]", str(k))
+        chains.append(f"[l{k}]setpts=PTS-STARTPTS[p{k}]")
+    chains.append("".join(f"[p{k}]" for k in range(n)) + f"concat=n={n}:v=1:a=0{out}")
+    return chains
+
+
+def _layout(shot: Shot, plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
+    if shot.layout == "crop":
+        return [f"{src}{crop_filter(shot, plan.source_w, plan.source_h, out_w, out_h)},"
+                f"scale={out_w}:{out_h},setsar=1{out}"]  # fmt: skip
+    if shot.layout == "split":
+        return _split(shot, plan, out_w, out_h, src, out, key)
+    return _fit(plan, out_w, out_h, src, out, key)
+
+
+def crop_filter(shot: Shot, source_w: int, source_h: int, out_w: int, out_h: int) -> str:
+    """`crop=w:h:x:y` with x/y the shot's keyframe path as expressions in `t`."""
+    w, h = _window(shot.crop_w, shot.crop_h, source_w, source_h, out_w / out_h)
+    path = shot.path or (Keyframe(shot.start, (source_w - w) / 2, (source_h - h) / 2),)
+    x = path_expr([(k.t, k.x) for k in path], source_w - w)
+    y = path_expr([(k.t, k.y) for k in path], source_h - h)
+    return f"crop=w={w}:h={h}:x='{x}':y='{y}'"
+
+
+def path_expr(points: Sequence[tuple[float, float]], limit: int) -> str:
+    """A piecewise-linear function of `t` through `points` (held before the first and after the
+    last), as a sum of clipped ramps: one term per segment, no nesting, cheap per frame. The
+    value is rounded to an even offset inside [0, limit]."""
+    limit = max(0, limit - limit % 2)
+    pts = _simplify([(t, min(max(v, 0.0), float(limit))) for t, v in sorted(points, key=lambda p: p[0])])
+    if all(abs(v - pts[0][1]) < 1 for _, v in pts):  # a still window: a constant, no expression
+        return str(_even(pts[0][1], limit))
+    terms = [f"{pts[0][1]:.1f}"]
+    for (t0, v0), (t1, v1) in pairwise(pts):
+        dv = v1 - v0
+        if abs(dv) < 0.05:
+            continue
+        if t1 - t0 < 1e-4:  # a jump (a cut inside merged shots)
+            terms.append(f"{dv:+.1f}*gte(t,{t0:.4f})")
+        else:
+            terms.append(f"{dv:+.1f}*clip((t-{t0:.4f})/{t1 - t0:.4f},0,1)")
+    return f"clip(2*round(({''.join(terms)})/2),0,{limit})"
+
+
+def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drop keyframes that lie on the line through their kept neighbours (dense analysis paths
+    are mostly straight runs); jumps (two keyframes at one time) are kept."""
+    if len(points) <= 2:
+        return points
+    kept = [points[0]]
+    for i in range(1, len(points) - 1):
+        (t0, v0), (t1, v1), (t2, v2) = kept[-1], points[i], points[i + 1]
+        if t2 - t0 < 1e-4 or t1 - t0 < 1e-4 or t2 - t1 < 1e-4:
+            kept.append(points[i])
+            continue
+        on_line = v0 + (v2 - v0) * (t1 - t0) / (t2 - t0)
+        if abs(on_line - v1) > PATH_TOLERANCE_PX:
+            kept.append(points[i])
+    kept.append(points[-1])
+    return kept
+
+
+def _window(crop_w: float, crop_h: float, source_w: int, source_h: int, aspect: float) -> tuple[int, int]:
+    """The crop window (even, inside the source); when the plan gave none, the largest window
+    of the output's aspect."""
+    if crop_w <= 0 or crop_h <= 0:
+        crop_w, crop_h = min(source_w, source_h * aspect), min(source_h, source_w / aspect)
+    w = max(2, min(_even(crop_w), source_w - source_w % 2))
+    h = max(2, min(_even(crop_h), source_h - source_h % 2))
+    return w, h
+
+
+def _fit(plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
+    """The whole frame fitted into the output, centred over a blurred, darkened cover of itself."""
+    fg_w, fg_h = out_w, _even(out_w * plan.source_h / max(1, plan.source_w))
+    if fg_h > out_h:
+        fg_w, fg_h = _even(out_h * plan.source_w / max(1, plan.source_h)), out_h
+    small_w, small_h = max(2, _even(out_w / BLUR_SCALE)), max(2, _even(out_h / BLUR_SCALE))
+    fill, front, blurred, fitted = (f"[{name}{key}]" for name in ("fill", "front", "blurred", "fitted"))
+    return [
+        f"{src}split=2{fill}{front}",
+        f"{fill}scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
+        f"boxblur={BLUR_RADIUS}:2,lutyuv=y='val*{FILL_LUMA}',scale={out_w}:{out_h}:flags=bilinear,"
+        f"setsar=1{blurred}",
+        f"{front}scale={fg_w}:{fg_h},setsar=1{fitted}",
+        f"{blurred}{fitted}overlay={_even((out_w - fg_w) / 2)}:{_even((out_h - fg_h) / 2)},setsar=1{out}",
+    ]
+
+
+def _split(shot: Shot, plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
+    """Two panels (the plan's boxes), each scaled to half the output, stacked top over bottom."""
+    top_h = _even(out_h / 2)
+    heights = (top_h, out_h - top_h)
+    panels = list(shot.panels[:2])
+    while len(panels) < 2:  # a plan without panels: the left and right halves of the frame
+        half = plan.source_w / 2
+        panels.append(Box(half * len(panels), 0.0, half, float(plan.source_h)))
+    chains = [f"{src}split=2[pa{key}][pb{key}]"]
+    for name, box, height in zip(("pa", "pb"), panels, heights, strict=True):
+        crop = _box_crop(box, plan.source_w, plan.source_h)
+        chains.append(f"[{name}{key}]{crop},scale={out_w}:{height},setsar=1[{name}s{key}]")
+    chains.append(f"[pas{key}][pbs{key}]vstack{out}")
+    return chains
+
+
+def _box_crop(box: Box, source_w: int, source_h: int) -> str:
+    w = max(2, min(_even(box.w), source_w - source_w % 2))
+    h = max(2, min(_even(box.h), source_h - source_h % 2))
+    return f"crop={w}:{h}:{_even(box.x, source_w - w)}:{_even(box.y, source_h - h)}"
+
+
+def merge_shots(shots: Sequence[Shot]) -> tuple[Shot, ...]:
+    """Adjacent shots that render alike become one (fewer trims and branches in the graph):
+    fit with fit, split with the same panels, crop with the same window size (the path jumps at
+    the cut instead of gliding across it)."""
+    merged: list[Shot] = []
+    for shot in sorted(shots, key=lambda s: s.start):
+        prev = merged[-1] if merged else None
+        if prev is not None and _mergeable(prev, shot):
+            merged[-1] = _merge(prev, shot)
+        else:
+            merged.append(shot)
+    return tuple(merged)
+
+
+def _mergeable(a: Shot, b: Shot) -> bool:
+    if a.layout != b.layout:
+        return False
+    if a.layout == "crop":
+        return (_even(a.crop_w), _even(a.crop_h)) == (_even(b.crop_w), _even(b.crop_h)) and bool(
+            a.path and b.path
+        )
+    if a.layout == "split":
+        return a.panels == b.panels
+    return True
+
+
+def _merge(a: Shot, b: Shot) -> Shot:
+    path = a.path
+    if a.layout == "crop":
+        last, first = a.path[-1], b.path[0]
+        # Hold a's last position up to the cut, then jump to b's first position.
+        path = (*a.path, Keyframe(b.start, last.x, last.y), Keyframe(b.start, first.x, first.y), *b.path)
+    return replace(a, end=b.end, path=path, faces=max(a.faces, b.faces))
+
+
+def _even(value: float, limit: int | None = None) -> int:
+    """The nearest even integer (inside [0, limit] when a limit is given)."""
+    n = int(round(value / 2)) * 2
+    if limit is not None:
+        n = min(max(n, 0), limit - limit % 2)
+    return n

@@ -1,0 +1,146 @@
+"""One Short: the options → output size, the reframe plan, the caption/hook subtitles and the
+loudness filter, assembled into the filter graph of the clip's single encode.
+
+Everything slow that is not the encode happens before it and reads little: the reframe analysis
+decodes a low-resolution copy, the loudness pass decodes audio only. The encode itself writes the
+MP4 and, from the same finished frames, a few thumbnail candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.options import JobOptions
+from backend.pipeline.shorts import analysis, ass, fonts, loudness
+from backend.pipeline.shorts.graph import Graph, build_graph
+from backend.pipeline.shorts.plan import ReframePlan
+from backend.pipeline.transcript import Transcript
+
+HOOK_SECONDS = 3.0
+# (format, resolution) -> the output's (short side, long side) or fixed square side.
+SIZES = {"1080p": 1080, "720p": 720}
+
+
+@dataclass(frozen=True)
+class ShortSpec:
+    """What one clip is rendered as (the Shorts options of a job or a re-render)."""
+
+    format: str
+    resolution: str
+    layout: str
+    caption_style: str
+    hook_title: bool
+    loudness_target: float | None
+
+    @classmethod
+    def of(cls, options: JobOptions) -> ShortSpec:
+        return cls(options.format, options.output_resolution, options.layout, options.caption_style,
+                   options.hook_title, options.loudness_target)  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"format": self.format, "resolution": self.resolution, "layout": self.layout,
+                "caption_style": self.caption_style, "hook_title": self.hook_title,
+                "loudness_target": self.loudness_target}  # fmt: skip
+
+    @property
+    def is_plain(self) -> bool:
+        """The source's own frames and sound, nothing burned in: no filter graph at all."""
+        return (self.format == "original" and self.resolution == "original" and self.caption_style == "none"
+                and not self.hook_title and self.loudness_target is None)  # fmt: skip
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def output_size(spec: ShortSpec, source_w: int, source_h: int) -> tuple[int, int]:
+    """Exact output size: 1080x1920 / 720x1280 (vertical), 1080x1080 / 720x720 (square); original
+    keeps the source's aspect with its short side at 1080/720, or the source's own size."""
+    if spec.format == "vertical":
+        side = SIZES.get(spec.resolution, 1080)
+        return side, side * 16 // 9
+    if spec.format == "square":
+        side = SIZES.get(spec.resolution, 1080)
+        return side, side
+    if spec.resolution not in SIZES:
+        return _even(source_w), _even(source_h)
+    short = SIZES[spec.resolution]
+    if source_w >= source_h:
+        return _even(short * source_w / source_h), short
+    return short, _even(short * source_h / source_w)
+
+
+@dataclass(frozen=True)
+class PreparedShort:
+    """Everything the encode needs, decided before it starts."""
+
+    graph: Graph
+    width: int
+    height: int
+    plan: ReframePlan | None
+    subtitles_path: Path | None
+
+    @property
+    def layout(self) -> str:
+        return self.plan.layout if self.plan is not None and self.plan.shots else "fit"
+
+    def shots(self) -> list[dict[str, Any]]:
+        return [shot.to_dict() for shot in self.plan.shots] if self.plan is not None else []
+
+
+def prepare(
+    spec: ShortSpec,
+    *,
+    source: Path,
+    source_size: tuple[int, int],
+    start: float,
+    end: float,
+    title: str,
+    transcript: Transcript,
+    subtitles_path: Path,
+    cancel: CancelToken | None,
+    timeout: float | None,
+) -> PreparedShort:
+    """Analyse the clip, write its subtitles file, measure its loudness: the encode's graph."""
+    width, height = output_size(spec, *source_size)
+    duration = end - start
+    words = ass.clip_words(transcript, start, end)
+    plan = None
+    if spec.format != "original":
+        plan = analysis.analyze_clip(
+            source, start, duration, out_w=width, out_h=height, layout=spec.layout,
+            speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
+        )  # fmt: skip
+    subtitles = _write_subtitles(spec, words, title, width, height, duration, subtitles_path)
+    audio = None
+    if spec.loudness_target is not None:
+        measured = loudness.measure(
+            source, start, duration, target=spec.loudness_target, cancel=cancel, timeout=timeout
+        )
+        audio = loudness.audio_filter(spec.loudness_target, measured)
+    graph = build_graph(plan, out_w=width, out_h=height, subtitles=subtitles, audio_filter=audio)
+    return PreparedShort(graph, width, height, plan, subtitles_path if subtitles else None)
+
+
+def _write_subtitles(
+    spec: ShortSpec, words: list[Any], title: str, width: int, height: int, duration: float, path: Path
+) -> str | None:
+    """The ASS file of the captions and hook title, and its filter; None when there is neither."""
+    hook = title if spec.hook_title and title.strip() else None
+    if spec.caption_style == "none" and hook is None:
+        return None
+    style = cast(ass.CaptionStyle, spec.caption_style)
+    document = ass.build_ass(words, style=style, width=width, height=height, title=hook,
+                             hook_seconds=HOOK_SECONDS, duration=duration)  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    return ass.subtitles_filter(path, fonts.caption_font().path.parent)
+
+
+def measured_loudness(video: Path, cancel: CancelToken | None) -> float | None:
+    """The delivered file's integrated LUFS (measured even when loudness was left alone)."""
+    integrated, _peak = loudness.measure_output(video, cancel=cancel, timeout=600)
+    return round(integrated, 2) if integrated > -70 else None

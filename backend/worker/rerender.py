@@ -1,0 +1,175 @@
+"""The worker's side of a re-render: render the clip's new version from the job's own files
+(source and transcript), then switch the row to it in one commit and remove the old files.
+
+Until that commit the row names the previous files, so they are what is served, and a crash or
+a cancel at any point leaves them intact (the new version's names differ: clip_NN-vK.*).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from backend.config import Config
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import Clip
+from backend.pipeline import ffmpeg
+from backend.pipeline.cancel import CancelToken
+from backend.pipeline.errors import JobCancelled, PipelineError
+from backend.pipeline.grounding import ClipCandidate
+from backend.pipeline.layout import stage_record
+from backend.pipeline.options import SHORTS_MAX_SECONDS
+from backend.pipeline.result import RenderedClip
+from backend.pipeline.shorts.render import ShortSpec
+from backend.pipeline.stages.render import RenderInputs, render_clip
+from backend.realtime.emitter import Emitter
+from backend.schemas.clips import ClipOut
+from backend.services import clips as clip_service
+from backend.services import renders, storage
+
+log = logging.getLogger(__name__)
+# Row fields a re-render replaces (the user's own edits - description, tags - and the analysis's
+# score and reasoning stay).
+RENDERED_FIELDS = (
+    "start_time", "end_time", "duration", "video_path", "thumbnail_path", "captions_srt_path",
+    "captions_vtt_path", "width", "height", "file_size", "cut_shift", "format", "layout", "caption_style",
+    "loudness", "shots", "render_options",
+)  # fmt: skip
+ASSETS = ("video_path", "thumbnail_path", "captions_srt_path", "captions_vtt_path")
+
+
+@dataclass(frozen=True)
+class Work:
+    clip_id: str
+    user_id: str
+    job_id: str
+    inputs: RenderInputs
+    candidate: ClipCandidate
+    rank: int
+    name: str
+    version: int
+
+
+def run(app: Flask, config: Config, emitter: Emitter, clip_id: str, token: CancelToken) -> None:
+    """Never raises: the clip always ends `ready` (new files) or `failed` (old files, a message)."""
+    try:
+        with app.app_context():
+            work = _claim(config, clip_id, token)
+    except (PipelineError, NotFound, OSError, ValueError, KeyError) as exc:
+        with app.app_context():
+            _fail(emitter, clip_id, f"The job's files needed to re-render are missing: {exc}")
+        return
+    if work is None:
+        return
+    try:
+        rendered = render_clip(work.inputs, work.candidate, work.rank, work.name)
+        token.raise_if_cancelled()
+    except JobCancelled:
+        _remove_version(config, work)
+        with app.app_context():
+            _fail(emitter, clip_id, "The re-render was cancelled; the previous version is kept.")
+        return
+    except PipelineError as exc:
+        _remove_version(config, work)
+        with app.app_context():
+            _fail(emitter, clip_id, str(exc) or type(exc).__name__)
+        return
+    except Exception as exc:  # a bug must end the row, not leave it "rendering" forever
+        log.exception("re-render of clip %s failed", clip_id)
+        _remove_version(config, work)
+        with app.app_context():
+            _fail(emitter, clip_id, f"Internal error: {type(exc).__name__}")
+        return
+    with app.app_context():
+        _finish(config, emitter, work, rendered)
+
+
+def _claim(config: Config, clip_id: str, token: CancelToken) -> Work | None:
+    clip = db.session.get(Clip, clip_id)
+    if clip is None or clip.render_status != "rendering" or not clip.render_request:
+        return None
+    request: dict[str, Any] = clip.render_request
+    job_dir = storage.job_dir(config, clip.job_id)
+    media_path = _source_media(job_dir)
+    spec = ShortSpec(**request["spec"])
+    transcript = renders.load_transcript(config, clip.job_id)
+    duration = float(request["end_time"]) - float(request["start_time"])
+    inputs = RenderInputs(
+        job_dir=job_dir, media_path=media_path, media=ffmpeg.probe_media(media_path, cancel=token),
+        transcript=transcript, spec=spec, min_duration=min(duration, renders.MIN_SECONDS * 3),
+        max_duration=renders.ORIGINAL_MAX_SECONDS if spec.format == "original" else SHORTS_MAX_SECONDS,
+        config=config, cancel=token,
+    )  # fmt: skip
+    candidate = ClipCandidate(
+        start=float(request["start_time"]), end=float(request["end_time"]), score=clip.score,
+        title=str(request.get("title") or clip.title), description=clip.description,
+        reasoning=clip.reasoning, key_quote=clip.key_quote, criteria_matched=tuple(clip.criteria_matched),
+        tags=tuple(clip.tags), transcript_segment=clip.transcript_segment,
+    )  # fmt: skip
+    version = clip.render_version + 1
+    name = f"clip_{clip.rank or 1:02d}-v{version}"
+    return Work(clip.id, clip.user_id, clip.job_id, inputs, candidate, clip.rank, name, version)
+
+
+def _source_media(job_dir: Path) -> Path:
+    """The source the job downloaded, from its download stage's record, inside the job's folder."""
+    record = json.loads(stage_record(job_dir, "downloading").read_text(encoding="utf-8"))
+    root = job_dir.resolve()
+    path = (root / str(record.get("media_path") or "")).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("The job's source video is gone.")
+    return path
+
+
+def _finish(config: Config, emitter: Emitter, work: Work, rendered: RenderedClip) -> None:
+    clip = db.session.get(Clip, work.clip_id)
+    if clip is None or clip.render_status != "rendering":  # deleted meanwhile: drop what we wrote
+        _remove_version(config, work)
+        return
+    fields = rendered.row_fields()
+    old = {name: getattr(clip, name) for name in ASSETS}
+    for name in RENDERED_FIELDS:
+        setattr(clip, name, fields[name])
+    clip.title = work.candidate.title[:200]
+    clip.transcript_segment = _segment_text(work, rendered)
+    clip.render_status, clip.render_error, clip.render_request = "ready", None, None
+    clip.render_version = work.version
+    db.session.commit()
+    for name, relative in old.items():
+        if relative and relative != getattr(clip, name):
+            (storage.job_dir(config, clip.job_id) / relative).unlink(missing_ok=True)
+    clip.job.storage_bytes = storage.disk_usage(storage.job_dir(config, clip.job_id))
+    db.session.commit()
+    emitter.emit(clip.user_id, "clip_updated", ClipOut.model_validate(clip_service.serialize(clip)))
+
+
+def _segment_text(work: Work, rendered: RenderedClip) -> str:
+    """The literal transcript text of the new range (the clip's words, never model prose)."""
+    segments = work.inputs.transcript.segments
+    inside = [s.text.strip() for s in segments if s.end > rendered.start_time and s.start < rendered.end_time]
+    return " ".join(text for text in inside if text)
+
+
+def _fail(emitter: Emitter, clip_id: str, message: str) -> None:
+    clip = db.session.get(Clip, clip_id)
+    if clip is None:
+        return
+    clip.render_status, clip.render_error, clip.render_request = "failed", message[:2000], None
+    db.session.commit()
+    emitter.emit(clip.user_id, "clip_updated", ClipOut.model_validate(clip_service.serialize(clip)))
+
+
+def _remove_version(config: Config, work: Work) -> None:
+    """The new version's files (complete or not); the previous version's are never touched."""
+    clips_dir = storage.job_dir(config, work.job_id) / "clips"
+    for path in clips_dir.glob(f"{work.name}.*"):
+        path.unlink(missing_ok=True)
+    for path in clips_dir.glob(f".{work.name}.*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)

@@ -1,0 +1,136 @@
+"""Re-rendering a clip (CONTRACTS §9): trims snap to the transcript, other layout and caption
+style, 409s, the old files served until the new ones are complete, and `clip_updated`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend.api.common import CONFIG_KEY
+from backend.extensions import db, socketio
+from backend.models import Job
+from backend.services import storage
+from backend.worker.manager import JobManager
+from tests.jobs.helpers import FAST_OPTIONS, upload, wait_for, wait_status
+from tests.media import Talk
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    # One worker: the re-render queues behind nothing else, so the test controls the order.
+    return {"job_workers": 1, "render_preset": "ultrafast"}
+
+
+def finished_job(
+    client: FlaskClient, headers: dict[str, str], media: Talk
+) -> tuple[str, list[dict[str, Any]]]:
+    created = upload(client, headers, media, options={**FAST_OPTIONS, "max_clips": 1})
+    assert created.status_code == 201, created.get_json()
+    job_id = created.get_json()["id"]
+    final = wait_status(client, headers, job_id, "completed", "failed", timeout=180)
+    assert final["status"] == "completed", final.get("error_message")
+    clips = client.get("/api/v1/clips", query_string={"job_id": job_id}, headers=headers).get_json()["items"]
+    return job_id, clips
+
+
+def boundaries(app: Flask, job_id: str) -> tuple[set[float], set[float]]:
+    data = json.loads((storage.job_dir(app.extensions[CONFIG_KEY], job_id) / "transcript.json").read_text())
+    starts = {round(w["start"], 3) for s in data["segments"] for w in s.get("words") or []}
+    starts |= {round(s["start"], 3) for s in data["segments"]}
+    ends = {round(w["end"], 3) for s in data["segments"] for w in s.get("words") or []}
+    ends |= {round(s["end"], 3) for s in data["segments"]}
+    return starts, ends
+
+
+def get_clip(client: FlaskClient, headers: dict[str, str], clip_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/clips/{clip_id}", headers=headers)
+    assert response.status_code == 200
+    return dict(response.get_json())
+
+
+def test_a_clip_is_a_short_by_default(
+    client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk
+) -> None:
+    _job_id, clips = finished_job(client, auth_headers, media)
+    clip = clips[0]
+    assert (clip["format"], clip["width"], clip["height"]) == ("vertical", 1080, 1920)
+    assert clip["render_status"] == "ready" and clip["caption_style"] == "highlight"
+    assert clip["layout"] in {"crop", "fit", "split", "mixed"} and clip["shots"]
+    assert clip["shots"][0]["start"] == 0 and clip["shots"][-1]["end"] == pytest.approx(
+        clip["duration"], abs=0.1
+    )
+    assert clip["loudness"] == pytest.approx(-14, abs=1)
+    assert clip["render_options"]["loudness_target"] == -14
+
+
+def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
+    app: Flask, client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk
+) -> None:
+    job_id, clips = finished_job(client, auth_headers, media)
+    before = clips[0]
+    old_video = client.get(before["assets"]["video_url"], headers=auth_headers).data
+    token = auth_headers["Authorization"].split()[1]
+    sock = socketio.test_client(app, flask_test_client=client, auth={"token": token})
+    try:
+        wanted = {"start_time": before["start_time"] + 1.3, "end_time": before["end_time"] - 1.7,
+                  "layout": "fit", "caption_style": "bold", "loudness_target": None}  # fmt: skip
+        response = client.post(f"/api/v1/clips/{before['id']}/render", json=wanted, headers=auth_headers)
+        assert response.status_code == 202, response.get_json()
+        assert response.get_json()["render_status"] == "rendering"
+        again = client.post(f"/api/v1/clips/{before['id']}/render", json={}, headers=auth_headers)
+        assert again.status_code == 409 and again.get_json()["error"]["code"]
+        # Meanwhile the previous version is what is served, whole.
+        assert client.get(before["assets"]["video_url"], headers=auth_headers).data == old_video
+        after = wait_for(lambda: (c := get_clip(client, auth_headers, before["id"]))["render_status"]
+                         != "rendering" and c, timeout=120)  # fmt: skip
+        received: list[dict[str, Any]] = []
+
+        def updates() -> list[dict[str, Any]]:  # sent right after the commit the GET above saw
+            received.extend(sock.get_received())
+            return [e for e in received if e["name"] == "clip_updated"]
+
+        events = wait_for(updates, timeout=10)
+    finally:
+        sock.disconnect()
+    assert after["render_status"] == "ready", after["render_error"]
+    starts, ends = boundaries(app, job_id)
+    # Snapped to word boundaries, then moved into the pause next to them (cut_shift says how far).
+    shift = after["cut_shift"] or {"start": 0.0, "end": 0.0}
+    assert min(abs(after["start_time"] - shift["start"] - b) for b in starts) < 0.002
+    assert min(abs(after["end_time"] - shift["end"] - b) for b in ends) < 0.002
+    assert before["start_time"] < after["start_time"] < after["end_time"] < before["end_time"]
+    assert (after["layout"], after["caption_style"]) == ("fit", "bold")
+    assert after["render_options"]["loudness_target"] is None
+    assert {s["layout"] for s in after["shots"]} == {"fit"}
+    assert events and events[-1]["args"][0]["id"] == before["id"]
+    assert events[-1]["args"][0]["render_status"] == "ready"
+    new_video = client.get(after["assets"]["video_url"], headers=auth_headers)
+    assert new_video.status_code == 200 and new_video.data != old_video
+    clips_dir = storage.job_dir(app.extensions[CONFIG_KEY], job_id) / "clips"
+    assert sorted(p.name for p in clips_dir.iterdir()) == sorted(
+        f"clip_01-v1.{ext}" for ext in ("jpg", "mp4", "srt", "vtt")
+    ), "the old version's files are removed and nothing half-written is left"
+
+
+def test_rerender_is_refused_while_the_job_processes_and_for_bad_options(
+    app: Flask, client: FlaskClient, auth_headers: dict[str, str], other_headers: dict[str, str],
+    manager: JobManager, media: Talk,
+) -> None:  # fmt: skip
+    job_id, clips = finished_job(client, auth_headers, media)
+    url = f"/api/v1/clips/{clips[0]['id']}/render"
+    bad = client.post(url, json={"format": "vertical", "resolution": "original"}, headers=auth_headers)
+    assert bad.status_code == 400 and "resolution" in bad.get_json()["error"]["fields"]
+    empty = client.post(url, json={"start_time": 30.0, "end_time": 30.1}, headers=auth_headers)
+    assert empty.status_code == 400 and "end_time" in empty.get_json()["error"]["fields"]
+    assert client.post(url, json={"layout": "zoom"}, headers=auth_headers).status_code == 400
+    assert client.post(url, json={}, headers=other_headers).status_code == 404
+    with app.app_context():
+        db.session.get(Job, job_id).status = "processing"
+        db.session.commit()
+    busy = client.post(url, json={"caption_style": "clean"}, headers=auth_headers)
+    assert busy.status_code == 409
+    assert get_clip(client, auth_headers, clips[0]["id"])["render_status"] == "ready"

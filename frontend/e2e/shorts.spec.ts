@@ -63,6 +63,7 @@ test("a vertical Short: 9:16 player, shot layouts, trim and re-render live", asy
     await page.getByLabel("Maximum clips").fill("1");
     await expect(page.getByLabel("Format")).toHaveValue("vertical");
     // 720p keeps the render short on a small machine; the aspect is what is checked.
+    await expect(page.getByLabel("Resolution")).toHaveValue("");
     await page.getByLabel("Resolution").selectOption("720p");
     await expect(page.getByLabel("Resolution").locator('option[value="original"]')).toBeDisabled();
     await page.getByLabel("Caption style").selectOption("bold");

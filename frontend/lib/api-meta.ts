@@ -14,6 +14,7 @@ export const JOB_OPTION_FIELDS = {
       "clean"
     ],
     "title": "Caption Style",
+    "description": "burned captions: none, highlight, bold or clean",
     "default": "highlight"
   },
   "criteria": {
@@ -32,13 +33,13 @@ export const JOB_OPTION_FIELDS = {
       "original"
     ],
     "title": "Format",
-    "description": "vertical (9:16), square (1:1) or original",
+    "description": "vertical (9:16), square (1:1) or original (the source's aspect)",
     "default": "vertical"
   },
   "hook_title": {
     "type": "boolean",
     "title": "Hook Title",
-    "description": "the clip's title over the first seconds",
+    "description": "the clip's title over its first ~3 s",
     "default": true
   },
   "language": {
@@ -58,6 +59,7 @@ export const JOB_OPTION_FIELDS = {
       "split"
     ],
     "title": "Layout",
+    "description": "auto (per shot: one face crop, two split, none fit), crop, fit or split",
     "default": "auto"
   },
   "loudness_target": {
@@ -65,7 +67,7 @@ export const JOB_OPTION_FIELDS = {
     "minimum": -40,
     "maximum": -5,
     "title": "Loudness Target",
-    "description": "LUFS",
+    "description": "integrated LUFS; null leaves the audio as it is",
     "default": -14,
     "nullable": true
   },
@@ -114,7 +116,8 @@ export const JOB_OPTION_FIELDS = {
       "original"
     ],
     "title": "Resolution",
-    "default": "1080p"
+    "description": "1080p, 720p or original (format original only); unset: 1080p, original for original",
+    "default": null
   },
   "use_source_captions": {
     "type": "boolean",

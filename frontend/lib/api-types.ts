@@ -251,7 +251,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** render <POST> */
+        /** Re-render with new times, title or Shorts options; the old files stay served until done. */
         post: operations["post__api_v1_clips_{clip_id}_render"];
         delete?: never;
         options?: never;
@@ -694,8 +694,12 @@ export interface components {
         /** ClipOut */
         ClipOut: {
             assets: components["schemas"]["ClipAssets"];
-            /** @enum {string} */
-            caption_style: "none" | "highlight" | "bold" | "clean";
+            /**
+             * Caption Style
+             * @default none
+             * @enum {string}
+             */
+            caption_style?: "none" | "highlight" | "bold" | "clean";
             /** Created At */
             created_at: string;
             /** Criteria Matched */
@@ -710,8 +714,12 @@ export interface components {
             end_time: number;
             /** File Size */
             file_size: number | null;
-            /** @enum {string} */
-            format: "vertical" | "square" | "original";
+            /**
+             * Format
+             * @default original
+             * @enum {string}
+             */
+            format?: "vertical" | "square" | "original";
             /** Height */
             height: number | null;
             /** Id */
@@ -720,18 +728,39 @@ export interface components {
             job_id: string;
             /** Key Quote */
             key_quote: string;
-            /** @enum {string} */
-            layout: "crop" | "fit" | "split" | "mixed";
-            loudness: number | null;
+            /**
+             * Layout
+             * @default fit
+             * @enum {string}
+             */
+            layout?: "crop" | "fit" | "split" | "mixed";
+            /**
+             * Loudness
+             * @default null
+             */
+            loudness?: number | null;
             /** Reasoning */
             reasoning: string;
-            render_error: string | null;
-            render_options: components["schemas"]["RenderOptions"];
-            /** @enum {string} */
-            render_status: "ready" | "rendering" | "failed";
+            /**
+             * Render Error
+             * @default null
+             */
+            render_error?: string | null;
+            /** @default null */
+            render_options?: components["schemas"]["RenderOptionsOut"] | null;
+            /**
+             * Render Status
+             * @default ready
+             * @enum {string}
+             */
+            render_status?: "ready" | "rendering" | "failed";
             /** Score */
             score: number;
-            shots: components["schemas"]["ShotOut"][];
+            /**
+             * Shots
+             * @default null
+             */
+            shots?: components["schemas"]["ShotOut"][] | null;
             /** Start Time */
             start_time: number;
             /** Tags */
@@ -761,25 +790,57 @@ export interface components {
              */
             title?: string | null;
         };
-        /** ClipRenderIn */
-        ClipRenderIn: {
-            /** @default null */
+        /**
+         * ClipRender
+         * @description A re-render: new times (snapped to transcript boundaries, then into silence), another title,
+         *     or other Shorts options; anything left out stays as the clip was rendered.
+         */
+        ClipRender: {
+            /**
+             * Caption Style
+             * @default null
+             */
             caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
-            /** @default null */
+            /**
+             * End Time
+             * @default null
+             */
             end_time?: number | null;
-            /** @default null */
+            /**
+             * Format
+             * @default null
+             */
             format?: ("vertical" | "square" | "original") | null;
-            /** @default null */
+            /**
+             * Hook Title
+             * @default null
+             */
             hook_title?: boolean | null;
-            /** @default null */
+            /**
+             * Layout
+             * @default null
+             */
             layout?: ("auto" | "crop" | "fit" | "split") | null;
-            /** @default null */
+            /**
+             * Loudness Target
+             * @description LUFS; null turns loudness off
+             * @default null
+             */
             loudness_target?: number | null;
-            /** @default null */
+            /**
+             * Resolution
+             * @default null
+             */
             resolution?: ("1080p" | "720p" | "original") | null;
-            /** @default null */
+            /**
+             * Start Time
+             * @default null
+             */
             start_time?: number | null;
-            /** @default null */
+            /**
+             * Title
+             * @default null
+             */
             title?: string | null;
         };
         /** ConnectOut */
@@ -877,6 +938,8 @@ export interface components {
         HealthOut: {
             /** Db */
             db: string;
+            /** Detector */
+            detector: string;
             /** Ffmpeg */
             ffmpeg: string;
             queue: components["schemas"]["QueueStats"];
@@ -1015,6 +1078,7 @@ export interface components {
         JobOptions: {
             /**
              * Caption Style
+             * @description burned captions: none, highlight, bold or clean
              * @default highlight
              * @enum {string}
              */
@@ -1027,12 +1091,14 @@ export interface components {
             criteria?: string[];
             /**
              * Format
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
              * @default vertical
              * @enum {string}
              */
             format?: "vertical" | "square" | "original";
             /**
              * Hook Title
+             * @description the clip's title over its first ~3 s
              * @default true
              */
             hook_title?: boolean;
@@ -1044,12 +1110,14 @@ export interface components {
             language?: string;
             /**
              * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
              * @default auto
              * @enum {string}
              */
             layout?: "auto" | "crop" | "fit" | "split";
             /**
              * Loudness Target
+             * @description integrated LUFS; null leaves the audio as it is
              * @default -14
              */
             loudness_target?: number | null;
@@ -1083,10 +1151,10 @@ export interface components {
             prompt?: string;
             /**
              * Resolution
-             * @default 1080p
-             * @enum {string}
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
+             * @default null
              */
-            resolution?: "1080p" | "720p" | "original";
+            resolution?: ("1080p" | "720p" | "original") | null;
             /**
              * Use Source Captions
              * @description use the source's own captions instead of transcribing
@@ -1107,6 +1175,7 @@ export interface components {
         JobOptionsIn: {
             /**
              * Caption Style
+             * @description burned captions: none, highlight, bold or clean
              * @default null
              */
             caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
@@ -1118,13 +1187,13 @@ export interface components {
             criteria?: string[] | null;
             /**
              * Format
-             * @description vertical (9:16), square (1:1) or original
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
              * @default null
              */
             format?: ("vertical" | "square" | "original") | null;
             /**
              * Hook Title
-             * @description the clip's title over the first seconds
+             * @description the clip's title over its first ~3 s
              * @default null
              */
             hook_title?: boolean | null;
@@ -1136,12 +1205,13 @@ export interface components {
             language?: string | null;
             /**
              * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
              * @default null
              */
             layout?: ("auto" | "crop" | "fit" | "split") | null;
             /**
              * Loudness Target
-             * @description LUFS
+             * @description integrated LUFS; null leaves the audio as it is
              * @default null
              */
             loudness_target?: number | null;
@@ -1175,6 +1245,7 @@ export interface components {
             prompt?: string | null;
             /**
              * Resolution
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
              * @default null
              */
             resolution?: ("1080p" | "720p" | "original") | null;
@@ -1513,17 +1584,34 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** RenderOptions */
-        RenderOptions: {
-            /** @enum {string} */
+        /**
+         * RenderOptionsOut
+         * @description The options the clip's current files were rendered with (the re-render form's defaults).
+         */
+        RenderOptionsOut: {
+            /**
+             * Caption Style
+             * @enum {string}
+             */
             caption_style: "none" | "highlight" | "bold" | "clean";
-            /** @enum {string} */
+            /**
+             * Format
+             * @enum {string}
+             */
             format: "vertical" | "square" | "original";
+            /** Hook Title */
             hook_title: boolean;
-            /** @enum {string} */
+            /**
+             * Layout
+             * @enum {string}
+             */
             layout: "auto" | "crop" | "fit" | "split";
+            /** Loudness Target */
             loudness_target: number | null;
-            /** @enum {string} */
+            /**
+             * Resolution
+             * @enum {string}
+             */
             resolution: "1080p" | "720p" | "original";
         };
         /** RetryIn */
@@ -1556,11 +1644,19 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** ShotOut */
+        /**
+         * ShotOut
+         * @description One shot of the clip and the layout it got (seconds from the clip's start).
+         */
         ShotOut: {
+            /** End */
             end: number;
-            /** @enum {string} */
+            /**
+             * Layout
+             * @enum {string}
+             */
             layout: "crop" | "fit" | "split";
+            /** Start */
             start: number;
         };
         /**
@@ -2478,7 +2574,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ClipRenderIn"];
+                "application/json": components["schemas"]["ClipRender"];
             };
         };
         responses: {
@@ -2509,6 +2605,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -2529,15 +2634,6 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Service Unavailable */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

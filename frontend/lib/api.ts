@@ -42,9 +42,10 @@ export type ClipList = OkBody<"/api/v1/clips", "get">;
 export type ClipUpdate = JsonBody<ClipPath, "patch">;
 /** POST /clips/{id}/render: new times (snapped by the server) and render options; all optional. */
 export type RenderRequest = JsonBody<ClipRenderPath, "post">;
-export type Shot = Clip["shots"][number];
-export type RenderOptions = Clip["render_options"];
-export type RenderStatus = Clip["render_status"];
+export type Shot = NonNullable<Clip["shots"]>[number];
+/** What the clip's files were rendered with; null for clips rendered before Shorts. */
+export type RenderOptions = NonNullable<Clip["render_options"]>;
+export type RenderStatus = NonNullable<Clip["render_status"]>;
 export type JobEvent = OkBody<JobEventsPath, "get">[number];
 export type Transcript = OkBody<JobTranscriptPath, "get">;
 export type TranscriptSegment = Transcript["segments"][number];

@@ -2,7 +2,7 @@
  * Shorts (CONTRACTS §9) on the dashboard: player aspect, the per-shot layout bar, trim snapping
  * to transcript boundaries and the re-render request. Pure functions; the components draw them.
  */
-import type { Clip, RenderRequest, Shot } from "./api";
+import type { Clip, RenderOptions, RenderRequest, Shot } from "./api";
 
 type Format = Clip["format"];
 export type ShotLayout = Shot["layout"];
@@ -148,9 +148,24 @@ export interface RenderDraft {
   loudness_target: number | null;
 }
 
+type RenderSource = Pick<Clip, "start_time" | "end_time" | "render_options" | "format" | "caption_style">;
+
+/** What a clip rendered before Shorts (no render_options) was made with, as far as it says. */
+function legacyOptions(clip: RenderSource): RenderOptions {
+  const format = clip.format ?? "original";
+  return {
+    format,
+    resolution: format === "original" ? "original" : "1080p",
+    layout: "auto",
+    caption_style: clip.caption_style ?? "none",
+    hook_title: false,
+    loudness_target: null,
+  };
+}
+
 /** The form's starting point: the clip's current range and the options it was rendered with. */
-export function renderDraftFromClip(clip: Pick<Clip, "start_time" | "end_time" | "render_options">): RenderDraft {
-  const o = clip.render_options;
+export function renderDraftFromClip(clip: RenderSource): RenderDraft {
+  const o = clip.render_options ?? legacyOptions(clip);
   return {
     start_time: clip.start_time,
     end_time: clip.end_time,
@@ -169,7 +184,7 @@ const near = (a: number, b: number) => Math.abs(a - b) < 1e-3;
  * Only what the user changed: an unchanged option is left to the server (which keeps the clip's
  * own), so a re-render never silently pins a default the user did not choose.
  */
-export function renderPayload(clip: Pick<Clip, "start_time" | "end_time" | "render_options">, draft: RenderDraft): RenderRequest {
+export function renderPayload(clip: RenderSource, draft: RenderDraft): RenderRequest {
   const base = renderDraftFromClip(clip);
   const body: RenderRequest = {};
   if (!near(draft.start_time, base.start_time)) body.start_time = draft.start_time;

@@ -55,7 +55,7 @@ const SEGMENTS = [0, 4, 10, 18, 25, 33, 40, 47].map((start, i, all) => ({ start,
 
 describe("shot timeline", () => {
   it("orders the shots and places each by its share of the clip", () => {
-    const segs = shotSegments(shortClip().shots, 30);
+    const segs = shotSegments(shortClip().shots ?? [], 30);
     expect(segs.map((s) => [s.layout, s.left, Math.round(s.width * 100) / 100])).toEqual([
       ["crop", 0, 40],
       ["split", 40, 60],
@@ -202,6 +202,9 @@ describe("Shorts job options", () => {
     expect(optionsFromDraft({ ...draft, loudness_target: "3" }).errors.loudness_target).toMatch(/Between/);
     expect(optionsFromDraft({ ...draft, resolution: "original" }).errors.resolution).toMatch(/only for the original format/);
     expect(optionsFromDraft({ ...draft, format: "original", resolution: "original" }).errors).toEqual({});
+    // Resolution left unset: the server picks it for the format.
+    expect(draft.resolution).toBe("");
+    expect(optionsFromDraft(draft).options).not.toHaveProperty("resolution");
   });
 });
 

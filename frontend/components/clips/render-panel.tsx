@@ -164,7 +164,7 @@ export function RenderPanel({ clip, onRendering, source: given, render = api.cli
         )}
         <Button variant="secondary" size="sm" onClick={() => {
             setDraft(renderDraftFromClip(clip));
-            setLufsText(String(clip.render_options.loudness_target ?? -14));
+            setLufsText(String(clip.render_options?.loudness_target ?? -14));
           }} disabled={busy || rendering || unchanged}>
           Reset
         </Button>

@@ -278,7 +278,9 @@ function ShortsOptions({ draft, onChange, errors, id }: { draft: OptionsDraft; o
         </Field>
         <Field id={id("resolution")} label="Resolution" error={errors.resolution}>
           <Select {...describedBy(id("resolution"), errors.resolution)} value={draft.resolution} onChange={(e) => set("resolution", e.target.value)}>
-            {choices(RESOLUTION_LABELS, optionMeta("resolution").enum, (v) => v === "original" && draft.format !== "original")}
+            {/* Unset: the server picks (1080p; the source's own size for the original format). */}
+          <option value="">Automatic for the format</option>
+          {choices(RESOLUTION_LABELS, optionMeta("resolution").enum, (v) => v === "original" && draft.format !== "original")}
           </Select>
         </Field>
         {select("layout", "Layout", LAYOUT_LABELS)}

@@ -19,14 +19,16 @@ export function clipAspect(clip: Pick<Clip, "width" | "height"> & { format?: For
 }
 
 /**
- * The video URL with a version, so a re-rendered clip (same URL, new file) is fetched again
- * instead of being played from the browser's cache. The version comes from what a render changes.
+ * The video URL with a version, so a re-rendered clip (same URL, new file) gets a new <video>
+ * that loads the new file. The version is a fragment: the API refuses unknown query parameters,
+ * a fragment never reaches the server, and the file is served "no-cache" with an ETag, so the
+ * browser revalidates and gets the new bytes. It comes from what a render changes.
  */
 export function versionedVideoUrl(url: string, clip: Partial<Pick<Clip, "start_time" | "end_time" | "file_size" | "loudness" | "render_options" | "render_status">>): string {
   const key = JSON.stringify([clip.start_time, clip.end_time, clip.file_size, clip.loudness, clip.render_options]);
   let hash = 5381;
   for (let i = 0; i < key.length; i++) hash = ((hash * 33) ^ key.charCodeAt(i)) >>> 0;
-  return `${url}${url.includes("?") ? "&" : "?"}v=${hash.toString(36)}`;
+  return `${url.split("#")[0]}#v=${hash.toString(36)}`;
 }
 
 /** "-14.1 LUFS"; "–" when the clip's audio was not measured. */

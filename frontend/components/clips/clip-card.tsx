@@ -9,7 +9,7 @@ import { toast } from "@/components/ui/toast";
 import { mediaUrls, type Clip } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes, formatDuration, formatScore } from "@/lib/format";
-import { clipAspect, formatLufs } from "@/lib/shorts";
+import { clipAspect, formatLufs, versionedVideoUrl } from "@/lib/shorts";
 import { useClipLive } from "@/hooks/use-clip-live";
 import { ClipEditor } from "./clip-editor";
 import { ClipPlayer, playerBox } from "./clip-player";
@@ -69,7 +69,7 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
           <ClipPlayer clip={clip} size={editing ? "editor" : "card"} autoPlay={playing} />
         ) : (
           <button type="button" onClick={onPlay} className="group flex w-full justify-center" aria-label={`Play ${label}`}>
-            <img src={mediaUrls.thumbnail(clip)} alt="" loading="lazy" className="object-cover" style={playerBox(clipAspect(clip), "card")} />
+            <img src={versionedVideoUrl(mediaUrls.thumbnail(clip), clip)} alt="" loading="lazy" className="object-cover" style={playerBox(clipAspect(clip), "card")} />
             <span
               aria-hidden
               className="absolute inset-0 m-auto flex size-12 items-center justify-center rounded-full bg-black/60 text-xl text-white group-hover:bg-accent-600"

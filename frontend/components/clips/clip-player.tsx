@@ -37,7 +37,7 @@ export function ClipPlayer({ clip, size = "card", autoPlay, className }: ClipPla
         data-testid="clip-video"
         data-format={clip.format}
         src={src}
-        poster={mediaUrls.thumbnail(clip)}
+        poster={versionedVideoUrl(mediaUrls.thumbnail(clip), clip)}
         controls
         autoPlay={autoPlay}
         playsInline

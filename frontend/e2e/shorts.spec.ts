@@ -7,6 +7,9 @@ import { MEDIA_DIR, SCREENSHOT_DIR } from "./global-setup";
  * and per-shot layout bar, then a trim + layout + caption change re-rendered through the editor,
  * with the live clip_updated swapping the video in place. Screenshots: e2e-screenshots/shorts-*.png.
  */
+// Tall enough that the cards' screenshots are not covered by the sticky navigation bar.
+test.use({ viewport: { width: 1280, height: 1600 } });
+
 const email = `shorts-${Date.now()}@example.com`;
 const password = "correct horse battery";
 

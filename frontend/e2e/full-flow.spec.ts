@@ -85,7 +85,8 @@ test("a new user turns a video into clips and manages them", async ({ page }) =>
   await test.step("edit a clip's title", async () => {
     const card = page.getByTestId("clip-card").first();
     await card.getByRole("button", { name: /^Edit / }).click();
-    await card.getByLabel("Title").fill("My best moment");
+    // exact: the editor also has the hook-title checkbox ("Title over the first seconds").
+    await card.getByLabel("Title", { exact: true }).fill("My best moment");
     await card.getByRole("button", { name: "Save" }).click();
     await expect(card.getByTestId("clip-title")).toContainText("My best moment");
     await page.reload();

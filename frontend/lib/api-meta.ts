@@ -5,6 +5,18 @@
 
 /** Every job option with its constraints, as the backend validates them. */
 export const JOB_OPTION_FIELDS = {
+  "caption_style": {
+    "type": "string",
+    "enum": [
+      "none",
+      "highlight",
+      "bold",
+      "clean"
+    ],
+    "title": "Caption Style",
+    "description": "burned captions: none, highlight, bold or clean",
+    "default": "highlight"
+  },
   "criteria": {
     "type": "array",
     "maxItems": 20,
@@ -13,6 +25,23 @@ export const JOB_OPTION_FIELDS = {
     "description": "criteria names",
     "default": []
   },
+  "format": {
+    "type": "string",
+    "enum": [
+      "vertical",
+      "square",
+      "original"
+    ],
+    "title": "Format",
+    "description": "vertical (9:16), square (1:1) or original (the source's aspect)",
+    "default": "vertical"
+  },
+  "hook_title": {
+    "type": "boolean",
+    "title": "Hook Title",
+    "description": "the clip's title over its first ~3 s",
+    "default": true
+  },
   "language": {
     "type": "string",
     "maxLength": 12,
@@ -20,6 +49,27 @@ export const JOB_OPTION_FIELDS = {
     "title": "Language",
     "description": "\"auto\" or an ISO 639 code",
     "default": "auto"
+  },
+  "layout": {
+    "type": "string",
+    "enum": [
+      "auto",
+      "crop",
+      "fit",
+      "split"
+    ],
+    "title": "Layout",
+    "description": "auto (per shot: one face crop, two split, none fit), crop, fit or split",
+    "default": "auto"
+  },
+  "loudness_target": {
+    "type": "number",
+    "minimum": -40,
+    "maximum": -5,
+    "title": "Loudness Target",
+    "description": "integrated LUFS; null leaves the audio as it is",
+    "default": -14,
+    "nullable": true
   },
   "max_clip_duration": {
     "type": "number",
@@ -57,6 +107,17 @@ export const JOB_OPTION_FIELDS = {
     "title": "Prompt",
     "description": "free-text steering, e.g. 'moments about pricing'",
     "default": ""
+  },
+  "resolution": {
+    "type": "string",
+    "enum": [
+      "1080p",
+      "720p",
+      "original"
+    ],
+    "title": "Resolution",
+    "description": "1080p, 720p or original (format original only); unset: 1080p, original for original",
+    "default": null
   },
   "use_source_captions": {
     "type": "boolean",

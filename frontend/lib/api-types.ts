@@ -242,6 +242,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clips/{clip_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-render with new times, title or Shorts options; the old files stay served until done. */
+        post: operations["post__api_v1_clips_{clip_id}_render"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clips/{clip_id}/thumbnail": {
         parameters: {
             query?: never;
@@ -677,6 +694,12 @@ export interface components {
         /** ClipOut */
         ClipOut: {
             assets: components["schemas"]["ClipAssets"];
+            /**
+             * Caption Style
+             * @default none
+             * @enum {string}
+             */
+            caption_style?: "none" | "highlight" | "bold" | "clean";
             /** Created At */
             created_at: string;
             /** Criteria Matched */
@@ -691,6 +714,12 @@ export interface components {
             end_time: number;
             /** File Size */
             file_size: number | null;
+            /**
+             * Format
+             * @default original
+             * @enum {string}
+             */
+            format?: "vertical" | "square" | "original";
             /** Height */
             height: number | null;
             /** Id */
@@ -699,10 +728,39 @@ export interface components {
             job_id: string;
             /** Key Quote */
             key_quote: string;
+            /**
+             * Layout
+             * @default fit
+             * @enum {string}
+             */
+            layout?: "crop" | "fit" | "split" | "mixed";
+            /**
+             * Loudness
+             * @default null
+             */
+            loudness?: number | null;
             /** Reasoning */
             reasoning: string;
+            /**
+             * Render Error
+             * @default null
+             */
+            render_error?: string | null;
+            /** @default null */
+            render_options?: components["schemas"]["RenderOptionsOut"] | null;
+            /**
+             * Render Status
+             * @default ready
+             * @enum {string}
+             */
+            render_status?: "ready" | "rendering" | "failed";
             /** Score */
             score: number;
+            /**
+             * Shots
+             * @default null
+             */
+            shots?: components["schemas"]["ShotOut"][] | null;
             /** Start Time */
             start_time: number;
             /** Tags */
@@ -726,6 +784,59 @@ export interface components {
              * @default null
              */
             tags?: string[] | null;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+        };
+        /**
+         * ClipRender
+         * @description A re-render: new times (snapped to transcript boundaries, then into silence), another title,
+         *     or other Shorts options; anything left out stays as the clip was rendered.
+         */
+        ClipRender: {
+            /**
+             * Caption Style
+             * @default null
+             */
+            caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
+            /**
+             * End Time
+             * @default null
+             */
+            end_time?: number | null;
+            /**
+             * Format
+             * @default null
+             */
+            format?: ("vertical" | "square" | "original") | null;
+            /**
+             * Hook Title
+             * @default null
+             */
+            hook_title?: boolean | null;
+            /**
+             * Layout
+             * @default null
+             */
+            layout?: ("auto" | "crop" | "fit" | "split") | null;
+            /**
+             * Loudness Target
+             * @description LUFS; null turns loudness off
+             * @default null
+             */
+            loudness_target?: number | null;
+            /**
+             * Resolution
+             * @default null
+             */
+            resolution?: ("1080p" | "720p" | "original") | null;
+            /**
+             * Start Time
+             * @default null
+             */
+            start_time?: number | null;
             /**
              * Title
              * @default null
@@ -827,6 +938,8 @@ export interface components {
         HealthOut: {
             /** Db */
             db: string;
+            /** Detector */
+            detector: string;
             /** Ffmpeg */
             ffmpeg: string;
             queue: components["schemas"]["QueueStats"];
@@ -964,17 +1077,50 @@ export interface components {
          */
         JobOptions: {
             /**
+             * Caption Style
+             * @description burned captions: none, highlight, bold or clean
+             * @default highlight
+             * @enum {string}
+             */
+            caption_style?: "none" | "highlight" | "bold" | "clean";
+            /**
              * Criteria
              * @description criteria names
              * @default []
              */
             criteria?: string[];
             /**
+             * Format
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
+             * @default vertical
+             * @enum {string}
+             */
+            format?: "vertical" | "square" | "original";
+            /**
+             * Hook Title
+             * @description the clip's title over its first ~3 s
+             * @default true
+             */
+            hook_title?: boolean;
+            /**
              * Language
              * @description "auto" or an ISO 639 code
              * @default auto
              */
             language?: string;
+            /**
+             * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
+             * @default auto
+             * @enum {string}
+             */
+            layout?: "auto" | "crop" | "fit" | "split";
+            /**
+             * Loudness Target
+             * @description integrated LUFS; null leaves the audio as it is
+             * @default -14
+             */
+            loudness_target?: number | null;
             /**
              * Max Clip Duration
              * @description seconds
@@ -1004,6 +1150,12 @@ export interface components {
              */
             prompt?: string;
             /**
+             * Resolution
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
+             * @default null
+             */
+            resolution?: ("1080p" | "720p" | "original") | null;
+            /**
              * Use Source Captions
              * @description use the source's own captions instead of transcribing
              * @default true
@@ -1022,17 +1174,47 @@ export interface components {
          */
         JobOptionsIn: {
             /**
+             * Caption Style
+             * @description burned captions: none, highlight, bold or clean
+             * @default null
+             */
+            caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
+            /**
              * Criteria
              * @description criteria names
              * @default null
              */
             criteria?: string[] | null;
             /**
+             * Format
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
+             * @default null
+             */
+            format?: ("vertical" | "square" | "original") | null;
+            /**
+             * Hook Title
+             * @description the clip's title over its first ~3 s
+             * @default null
+             */
+            hook_title?: boolean | null;
+            /**
              * Language
              * @description "auto" or an ISO 639 code
              * @default null
              */
             language?: string | null;
+            /**
+             * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
+             * @default null
+             */
+            layout?: ("auto" | "crop" | "fit" | "split") | null;
+            /**
+             * Loudness Target
+             * @description integrated LUFS; null leaves the audio as it is
+             * @default null
+             */
+            loudness_target?: number | null;
             /**
              * Max Clip Duration
              * @description seconds
@@ -1061,6 +1243,12 @@ export interface components {
              * @default null
              */
             prompt?: string | null;
+            /**
+             * Resolution
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
+             * @default null
+             */
+            resolution?: ("1080p" | "720p" | "original") | null;
             /**
              * Use Source Captions
              * @description use the source's own captions instead of transcribing
@@ -1396,6 +1584,36 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * RenderOptionsOut
+         * @description The options the clip's current files were rendered with (the re-render form's defaults).
+         */
+        RenderOptionsOut: {
+            /**
+             * Caption Style
+             * @enum {string}
+             */
+            caption_style: "none" | "highlight" | "bold" | "clean";
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "vertical" | "square" | "original";
+            /** Hook Title */
+            hook_title: boolean;
+            /**
+             * Layout
+             * @enum {string}
+             */
+            layout: "auto" | "crop" | "fit" | "split";
+            /** Loudness Target */
+            loudness_target: number | null;
+            /**
+             * Resolution
+             * @enum {string}
+             */
+            resolution: "1080p" | "720p" | "original";
+        };
         /** RetryIn */
         RetryIn: {
             /**
@@ -1427,10 +1645,26 @@ export interface components {
             version: string;
         };
         /**
+         * ShotOut
+         * @description One shot of the clip and the layout it got (seconds from the clip's start).
+         */
+        ShotOut: {
+            /** End */
+            end: number;
+            /**
+             * Layout
+             * @enum {string}
+             */
+            layout: "crop" | "fit" | "split";
+            /** Start */
+            start: number;
+        };
+        /**
          * SocketEvents
          * @description Field name = event name, field type = its payload.
          */
         SocketEvents: {
+            clip_updated: components["schemas"]["ClipOut"];
             job_completed: components["schemas"]["JobDetail"];
             job_failed: components["schemas"]["JobOut"];
             job_progress: components["schemas"]["JobProgress"];
@@ -2320,6 +2554,86 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    "post__api_v1_clips_{clip_id}_render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clip_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClipRender"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClipOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

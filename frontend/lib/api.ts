@@ -28,6 +28,7 @@ type JobPath = Extract<keyof paths, `/api/v1/jobs/${Param}`>;
 type JobEventsPath = Extract<keyof paths, `/api/v1/jobs/${Param}/events`>;
 type JobTranscriptPath = Extract<keyof paths, `/api/v1/jobs/${Param}/transcript`>;
 type ClipPath = Extract<keyof paths, `/api/v1/clips/${Param}`>;
+type ClipRenderPath = Extract<keyof paths, `/api/v1/clips/${Param}/render`>;
 type CriteriaPath = Extract<keyof paths, `/api/v1/criteria/${Param}`>;
 type CriteriaRevisionsPath = Extract<keyof paths, `/api/v1/criteria/${Param}/revisions`>;
 
@@ -39,12 +40,21 @@ export type JobDetail = OkBody<JobPath, "get">;
 export type Clip = NonNullable<JobDetail["clips"]>[number];
 export type ClipList = OkBody<"/api/v1/clips", "get">;
 export type ClipUpdate = JsonBody<ClipPath, "patch">;
+/** POST /clips/{id}/render: new times (snapped by the server) and render options; all optional. */
+export type RenderRequest = JsonBody<ClipRenderPath, "post">;
+export type Shot = NonNullable<Clip["shots"]>[number];
+/** What the clip's files were rendered with; null for clips rendered before Shorts. */
+export type RenderOptions = NonNullable<Clip["render_options"]>;
+export type RenderStatus = NonNullable<Clip["render_status"]>;
 export type JobEvent = OkBody<JobEventsPath, "get">[number];
 export type Transcript = OkBody<JobTranscriptPath, "get">;
 export type TranscriptSegment = Transcript["segments"][number];
 export type Settings = OkBody<"/api/v1/settings", "get">;
+type OptionsBody = JsonBody<"/api/v1/settings", "put">;
+/** Options whose resolved value may be null (e.g. loudness_target: leave the audio as it is). */
+type NullValued = { [K in keyof Settings & keyof OptionsBody]: null extends Settings[K] ? K : never }[keyof Settings & keyof OptionsBody];
 /** Job options as sent: every field optional (unset → the user's settings, then the server's). */
-export type JobOptions = { [K in keyof JsonBody<"/api/v1/settings", "put">]?: NonNullable<JsonBody<"/api/v1/settings", "put">[K]> };
+export type JobOptions = { [K in keyof OptionsBody]?: K extends NullValued ? OptionsBody[K] : NonNullable<OptionsBody[K]> };
 export type CreateJobRequest = JsonBody<"/api/v1/jobs", "post">;
 export type CriteriaSummary = OkBody<"/api/v1/criteria", "get">[number];
 export type Criteria = OkBody<CriteriaPath, "get">;
@@ -328,6 +338,9 @@ export function createApiClient(config: ApiClientConfig = {}) {
         request<ClipList>("get", "/api/v1/clips", { query }),
       get: (id: string) => request<Clip>("get", `/api/v1/clips/${enc(id)}`),
       update: (id: string, body: ClipUpdate) => request<Clip>("patch", `/api/v1/clips/${enc(id)}`, { json: body }),
+      /** 202 with render_status "rendering"; 409 while the job runs or the clip is already rendering. */
+      render: (id: string, body: RenderRequest) =>
+        request<Clip>("post", `/api/v1/clips/${enc(id)}/render`, { json: body }),
       remove: (id: string) => request<void>("delete", `/api/v1/clips/${enc(id)}`),
     },
     settings: {

@@ -24,7 +24,12 @@ export interface OptionMeta {
   pattern?: string;
   maxItems?: number;
   enum?: readonly unknown[];
+  /** null is a value of the option (e.g. loudness off), not just "not given". */
+  nullable?: boolean;
 }
+
+/** The draft of a nullable number set to null ("leave as it is"). */
+export const OFF = "off";
 
 type DraftOf<M> = M extends { type: "boolean" } ? boolean : M extends { type: "array" } ? string[] : string;
 /** Numbers stay text until validated; lists are lists of strings. */
@@ -54,6 +59,7 @@ export function draftFromOptions(o: Settings | JobOptions | undefined): OptionsD
     if (meta.type === "boolean") draft[field] = Boolean(value ?? meta.default ?? false);
     else if (meta.type === "array") draft[field] = Array.isArray(value) ? value.map(String) : [];
     else if (meta.type === "string") draft[field] = text(value ?? meta.default);
+    else if (meta.nullable && value === null) draft[field] = OFF;
     else draft[field] = text(value);
   }
   return draft as OptionsDraft;
@@ -97,6 +103,7 @@ function parseField(meta: OptionMeta, raw: unknown): { value?: unknown; error?: 
   }
   const trimmed = String(raw).trim();
   if (trimmed === "") return {};
+  if (meta.nullable && trimmed === OFF) return { value: null };
   if (meta.type === "string") {
     const error = checkString(trimmed, meta);
     return error ? { error } : { value: trimmed };
@@ -119,6 +126,9 @@ export function optionsFromDraft(d: OptionsDraft): { options: JobOptions; errors
   const { min_clip_duration: min, max_clip_duration: max } = options as JobOptions;
   if (min !== undefined && max !== undefined && max < min && !errors.max_clip_duration)
     errors.max_clip_duration = "Must be at least the minimum length.";
+  const { format, resolution } = options as JobOptions;
+  if (resolution === "original" && format !== undefined && format !== "original" && !errors.resolution)
+    errors.resolution = "The source's own size is only for the original format.";
   return { options: options as JobOptions, errors };
 }
 

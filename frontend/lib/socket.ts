@@ -25,6 +25,7 @@ const EVENT_SET: Record<SocketEventName, true> = {
   job_failed: true,
   publication_progress: true,
   publication_updated: true,
+  clip_updated: true,
 };
 export const SOCKET_EVENTS = Object.keys(EVENT_SET) as SocketEventName[];
 

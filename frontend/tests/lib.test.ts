@@ -25,7 +25,9 @@ describe("options", () => {
     expect(draft.min_clip_duration).toBe("15");
     const { options, errors } = optionsFromDraft({ ...draft, prompt: "  pricing  " });
     expect(errors).toEqual({});
-    expect(options).toEqual({ language: "auto", use_source_captions: true, criteria: ["a"], prompt: "pricing", min_clip_duration: 15, max_clips: 4 });
+    // Selects and checkboxes have no "unset" state: they carry the server's defaults (CONTRACTS §9).
+    const shorts = { format: "vertical", layout: "auto", caption_style: "highlight", hook_title: true };
+    expect(options).toEqual({ language: "auto", use_source_captions: true, criteria: ["a"], prompt: "pricing", min_clip_duration: 15, max_clips: 4, ...shorts });
   });
 
   it("rejects impossible values", () => {

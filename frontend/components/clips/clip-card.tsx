@@ -9,7 +9,12 @@ import { toast } from "@/components/ui/toast";
 import { mediaUrls, type Clip } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes, formatDuration, formatScore } from "@/lib/format";
+import { clipAspect, formatLufs, versionedVideoUrl } from "@/lib/shorts";
+import { useClipLive } from "@/hooks/use-clip-live";
 import { ClipEditor } from "./clip-editor";
+import { ClipPlayer, playerBox } from "./clip-player";
+import { RenderPanel } from "./render-panel";
+import { ShotTimeline } from "./shot-timeline";
 
 export interface ClipCardProps {
   clip: Clip;
@@ -31,31 +36,40 @@ function ScoreBadge({ score }: { score: number }) {
   );
 }
 
+function RenderBadge({ clip }: { clip: Clip }) {
+  if (clip.render_status === "rendering")
+    return (
+      <span role="status" data-testid="clip-render-status" data-state="rendering" className="rounded bg-accent-600 px-1.5 py-0.5 text-xs font-medium text-white">
+        Rendering…
+      </span>
+    );
+  if (clip.render_status === "failed")
+    return (
+      <span data-testid="clip-render-status" data-state="failed" className="rounded bg-red-700 px-1.5 py-0.5 text-xs font-medium text-white" title={clip.render_error ?? undefined}>
+        Render failed
+      </span>
+    );
+  return null;
+}
+
 export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink, selected }: ClipCardProps) {
   const [editing, setEditing] = useState(false);
   const label = index !== undefined ? `Clip ${index}: ${clip.title}` : clip.title;
+  useClipLive(clip, onChanged);
 
   return (
-    <Card id={`clip-${clip.id}`} data-testid="clip-card" className={cn("flex flex-col overflow-hidden", selected && "ring-2 ring-accent-600")}>
-      <div className="relative aspect-video bg-zinc-900">
-        {playing ? (
-          <video
-            key={clip.id}
-            data-testid="clip-video"
-            src={mediaUrls.video(clip)}
-            poster={mediaUrls.thumbnail(clip)}
-            controls
-            autoPlay
-            playsInline
-            preload="metadata"
-            className="size-full"
-            aria-label={`Video: ${clip.title}`}
-          >
-            <track kind="captions" src={mediaUrls.vtt(clip)} srcLang="en" label="Captions" default />
-          </video>
+    <Card
+      id={`clip-${clip.id}`}
+      data-testid="clip-card"
+      data-render-status={clip.render_status}
+      className={cn("flex flex-col overflow-hidden", selected && "ring-2 ring-accent-600", editing && "sm:col-span-2 lg:col-span-3 lg:flex-row")}
+    >
+      <div className={cn("relative bg-zinc-900", editing && "lg:w-md lg:shrink-0")}>
+        {playing || editing ? (
+          <ClipPlayer clip={clip} size={editing ? "editor" : "card"} autoPlay={playing} />
         ) : (
-          <button type="button" onClick={onPlay} className="group size-full" aria-label={`Play ${label}`}>
-            <img src={mediaUrls.thumbnail(clip)} alt="" loading="lazy" className="size-full object-cover" />
+          <button type="button" onClick={onPlay} className="group flex w-full justify-center" aria-label={`Play ${label}`}>
+            <img src={versionedVideoUrl(mediaUrls.thumbnail(clip), clip)} alt="" loading="lazy" className="object-cover" style={playerBox(clipAspect(clip), "card")} />
             <span
               aria-hidden
               className="absolute inset-0 m-auto flex size-12 items-center justify-center rounded-full bg-black/60 text-xl text-white group-hover:bg-accent-600"
@@ -64,8 +78,9 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
             </span>
           </button>
         )}
-        <span className="absolute left-2 top-2">
+        <span className="absolute left-2 top-2 flex gap-1">
           <ScoreBadge score={clip.score} />
+          <RenderBadge clip={clip} />
         </span>
         <span className="absolute bottom-2 right-2 rounded bg-black/70 px-1.5 text-xs tabular-nums text-white">
           {formatDuration(clip.duration)}
@@ -73,15 +88,31 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
       </div>
       <div className="flex flex-1 flex-col gap-2 p-3">
         {editing ? (
-          <ClipEditor
-            clip={clip}
-            onCancel={() => setEditing(false)}
-            onSaved={(saved) => {
-              onChanged(saved);
-              setEditing(false);
-              toast({ tone: "success", title: "Clip saved" });
-            }}
-          />
+          <>
+            <ClipEditor
+              clip={clip}
+              onCancel={() => setEditing(false)}
+              onSaved={(saved) => {
+                onChanged(saved);
+                setEditing(false);
+                toast({ tone: "success", title: "Clip saved" });
+              }}
+            />
+            <p className="text-xs tabular-nums text-zinc-600" data-testid="clip-render-facts">
+              {clip.width}×{clip.height} · {clip.format} · layout {clip.layout} · captions {clip.caption_style} · loudness{" "}
+              <span data-testid="clip-loudness">{formatLufs(clip.loudness)}</span>
+            </p>
+            <ShotTimeline clip={clip} />
+            <RenderPanel
+              // A finished render starts the form again from the new clip.
+              key={`${clip.render_status}-${clip.start_time}-${clip.end_time}-${JSON.stringify(clip.render_options)}`}
+              clip={clip}
+              onRendering={(c) => {
+                onChanged(c);
+                toast({ tone: "info", title: "Re-rendering", description: "The new video replaces this one when it is ready." });
+              }}
+            />
+          </>
         ) : (
           <>
             <h3 className="font-medium leading-snug" data-testid="clip-title">
@@ -91,6 +122,8 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
             <p className="text-xs tabular-nums text-zinc-500">
               {formatDuration(clip.start_time)}–{formatDuration(clip.end_time)} in the source
               {clip.file_size ? ` · ${formatBytes(clip.file_size)}` : ""}
+              {clip.width && clip.height ? ` · ${clip.width}×${clip.height}` : ""}
+              {clip.loudness !== null && clip.loudness !== undefined && <span data-testid="clip-loudness"> · {formatLufs(clip.loudness)}</span>}
               {showJobLink && (
                 <>
                   {" · "}
@@ -100,6 +133,12 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
                 </>
               )}
             </p>
+            {(clip.shots?.length ?? 0) > 0 && <ShotTimeline clip={clip} />}
+            {clip.render_status === "failed" && clip.render_error && (
+              <p role="alert" className="rounded-md bg-red-50 p-2 text-xs text-red-800">
+                Re-render failed: {clip.render_error}
+              </p>
+            )}
             {clip.key_quote && <blockquote className="border-l-2 border-zinc-300 pl-2 text-sm italic text-zinc-700">“{clip.key_quote}”</blockquote>}
             {clip.description && <p className="text-sm text-zinc-600">{clip.description}</p>}
             {clip.reasoning && (

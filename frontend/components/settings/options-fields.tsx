@@ -3,7 +3,8 @@
 import { describedBy, Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import type { CriteriaSummary } from "@/lib/api";
-import { OPTION_FIELDS, optionMeta, type OptionErrors, type OptionField, type OptionsDraft } from "@/lib/options";
+import { OFF, OPTION_FIELDS, optionMeta, type OptionErrors, type OptionField, type OptionsDraft } from "@/lib/options";
+import { CAPTION_LABELS, FORMAT_LABELS, LAYOUT_LABELS, RESOLUTION_LABELS, resolutionForFormat, type RenderDraft } from "@/lib/shorts";
 
 const LANGUAGES: [string, string][] = [
   ["auto", "Detect automatically"],
@@ -40,6 +41,12 @@ const CUSTOM: readonly OptionField[] = [
   "min_score",
   "whisper_model",
   "use_source_captions",
+  "format",
+  "resolution",
+  "layout",
+  "caption_style",
+  "hook_title",
+  "loudness_target",
 ];
 
 /** min/max/step/maxLength attributes of a field, from the backend's bounds. */
@@ -183,6 +190,7 @@ export function OptionsFields({ draft, onChange, errors, criteria, criteriaError
             </label>
             {errors.use_source_captions && <p className="text-xs text-red-600">{errors.use_source_captions}</p>}
           </div>
+      <ShortsOptions draft={draft} onChange={onChange} errors={errors} id={id} />
       {OPTION_FIELDS.filter((f) => !CUSTOM.includes(f)).map((field) => (
         <GenericOption key={field} field={field} draft={draft} onChange={onChange} error={errors[field]} id={id(field)} />
       ))}
@@ -206,6 +214,14 @@ function GenericOption({ field, draft, onChange, error, id }: { field: OptionFie
         {error && <p className="text-xs text-red-600">{error}</p>}
       </div>
     );
+  if (meta.type === "string" && meta.enum)
+    return (
+      <Field id={id} label={meta.title} error={error} hint={meta.description}>
+        <Select {...describedBy(id, error, meta.description ? "hint" : undefined)} value={String(value ?? "")} onChange={(e) => set(e.target.value)}>
+          {choices({}, meta.enum)}
+        </Select>
+      </Field>
+    );
   const numeric = meta.type === "number" || meta.type === "integer";
   return (
     <Field id={id} label={meta.title} error={error} hint={meta.description}>
@@ -219,5 +235,91 @@ function GenericOption({ field, draft, onChange, error, id }: { field: OptionFie
         }
       />
     </Field>
+  );
+}
+
+function choices(labels: Record<string, string>, values: readonly unknown[] | undefined, disabled?: (v: string) => boolean) {
+  // The backend's enum decides what can be chosen; the labels only name the values.
+  return (values ?? Object.keys(labels)).map(String).map((v) => (
+    <option key={v} value={v} disabled={disabled?.(v)}>
+      {labels[v] ?? v}
+    </option>
+  ));
+}
+
+/** How the clips are rendered as Shorts (CONTRACTS §9): format, size, layout, captions, hook, loudness. */
+function ShortsOptions({ draft, onChange, errors, id }: { draft: OptionsDraft; onChange: (d: OptionsDraft) => void; errors: OptionErrors; id: (name: string) => string }) {
+  const set = <K extends keyof OptionsDraft>(key: K, value: OptionsDraft[K]) => onChange({ ...draft, [key]: value });
+  const loudnessOff = draft.loudness_target === OFF;
+  const lufsDefault = String(optionMeta("loudness_target").default ?? -14);
+  const select = (field: "layout" | "caption_style", label: string, labels: Record<string, string>) => (
+    <Field id={id(field)} label={label} error={errors[field]}>
+      <Select {...describedBy(id(field), errors[field])} value={draft[field]} onChange={(e) => set(field, e.target.value)}>
+        {choices(labels, optionMeta(field).enum)}
+      </Select>
+    </Field>
+  );
+
+  return (
+    <fieldset className="border-t border-zinc-200 pt-4 sm:col-span-2" data-testid={id("shorts")}>
+      <legend className="text-sm font-semibold">Shorts rendering</legend>
+      <p className="mb-3 text-xs text-zinc-500">How each clip is cut for YouTube Shorts: one encode with captions, hook title and loudness.</p>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id={id("format")} label="Format" error={errors.format}>
+          <Select
+            {...describedBy(id("format"), errors.format)}
+            value={draft.format}
+            onChange={(e) =>
+              onChange({ ...draft, format: e.target.value, resolution: resolutionForFormat(e.target.value as RenderDraft["format"], draft.resolution as RenderDraft["resolution"]) })
+            }
+          >
+            {choices(FORMAT_LABELS, optionMeta("format").enum)}
+          </Select>
+        </Field>
+        <Field id={id("resolution")} label="Resolution" error={errors.resolution}>
+          <Select {...describedBy(id("resolution"), errors.resolution)} value={draft.resolution} onChange={(e) => set("resolution", e.target.value)}>
+            {/* Unset: the server picks (1080p; the source's own size for the original format). */}
+          <option value="">Automatic for the format</option>
+          {choices(RESOLUTION_LABELS, optionMeta("resolution").enum, (v) => v === "original" && draft.format !== "original")}
+          </Select>
+        </Field>
+        {select("layout", "Layout", LAYOUT_LABELS)}
+        {select("caption_style", "Caption style", CAPTION_LABELS)}
+        <Field
+          id={id("loudness_target")}
+          label="Loudness target (LUFS)"
+          error={errors.loudness_target}
+          hint={loudnessOff ? "Audio left as it is." : "YouTube plays at about -14 LUFS."}
+        >
+          <Input
+            {...describedBy(id("loudness_target"), errors.loudness_target, "hint")}
+            type="number"
+            inputMode="decimal"
+            step={0.5}
+            {...bounds("loudness_target")}
+            disabled={loudnessOff}
+            value={loudnessOff ? "" : draft.loudness_target}
+            placeholder={lufsDefault}
+            onChange={(e) => set("loudness_target", e.target.value)}
+          />
+        </Field>
+        <div className="flex flex-col justify-center gap-2 text-sm">
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              className="size-4 accent-accent-600"
+              checked={loudnessOff}
+              onChange={(e) => set("loudness_target", e.target.checked ? OFF : lufsDefault)}
+            />
+            Leave the audio as it is (no loudness normalisation)
+          </label>
+          <label className="flex items-center gap-2">
+            <input id={id("hook_title")} type="checkbox" className="size-4 accent-accent-600" checked={draft.hook_title} onChange={(e) => set("hook_title", e.target.checked)} />
+            Show the clip&apos;s title over its first seconds (hook)
+          </label>
+          {errors.hook_title && <p className="text-xs text-red-600">{errors.hook_title}</p>}
+        </div>
+      </div>
+    </fieldset>
   );
 }

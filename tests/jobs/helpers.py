@@ -12,8 +12,14 @@ from flask.testing import FlaskClient
 
 from tests.media import Talk
 
+# The plain clip (source frames and sound, nothing burned in): the job-mechanics tests do not pay
+# a 1080x1920 encode per clip; the Shorts render has its own tests (test_rerender.py,
+# tests/pipeline/test_shorts_render.py) and the default options are used there.
+PLAIN_RENDER: dict[str, Any] = {"format": "original", "caption_style": "none", "hook_title": False,
+                                "loudness_target": None}  # fmt: skip
 # Short clips keep every run to a few seconds of ffmpeg on the ~85 s generated talk.
-FAST_OPTIONS: dict[str, Any] = {"min_clip_duration": 5, "max_clip_duration": 20, "max_clips": 2}
+SHORT_CLIPS: dict[str, Any] = {"min_clip_duration": 5, "max_clip_duration": 20, "max_clips": 2}
+FAST_OPTIONS: dict[str, Any] = {**SHORT_CLIPS, **PLAIN_RENDER}
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:

@@ -17,7 +17,7 @@ import requests
 
 from backend.config import REPO_ROOT
 from tests.conftest import DB_KIND, PASSWORD, create_pg_database, drop_pg_database, pg_url
-from tests.jobs.helpers import FAST_OPTIONS, children, wait_for
+from tests.jobs.helpers import FAST_OPTIONS, SHORT_CLIPS, children, wait_for
 from tests.media import Talk
 
 
@@ -131,7 +131,7 @@ def test_sigkill_mid_rerender_keeps_the_previous_version_then_recovers(
         headers = _register(server.base)
         with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
             files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
-            options = json.dumps({**FAST_OPTIONS, "max_clips": 1})
+            options = json.dumps({**SHORT_CLIPS, "max_clips": 1})  # a Short (the defaults)
             created = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
                                     data={"options": options})  # fmt: skip
         job_id = created.json()["id"]

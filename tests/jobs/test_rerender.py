@@ -15,7 +15,7 @@ from backend.extensions import db, socketio
 from backend.models import Job
 from backend.services import storage
 from backend.worker.manager import JobManager
-from tests.jobs.helpers import FAST_OPTIONS, upload, wait_for, wait_status
+from tests.jobs.helpers import SHORT_CLIPS, upload, wait_for, wait_status
 from tests.media import Talk
 
 
@@ -28,7 +28,7 @@ def config_overrides() -> dict[str, Any]:
 def finished_job(
     client: FlaskClient, headers: dict[str, str], media: Talk
 ) -> tuple[str, list[dict[str, Any]]]:
-    created = upload(client, headers, media, options={**FAST_OPTIONS, "max_clips": 1})
+    created = upload(client, headers, media, options={**SHORT_CLIPS, "max_clips": 1})  # Shorts defaults
     assert created.status_code == 201, created.get_json()
     job_id = created.get_json()["id"]
     final = wait_status(client, headers, job_id, "completed", "failed", timeout=180)

@@ -21,7 +21,12 @@ from backend.pipeline.options import JobOptions
 from backend.pipeline.sources import Source
 from tests.media import Talk, talk
 
-TEST_OPTIONS = JobOptions(min_clip_duration=8.0, max_clip_duration=25.0, max_clips=3, min_score=0.0)
+# The plain clip: these tests are about the pipeline's stages; the Shorts render (a 1080x1920 encode
+# per clip) has its own tests (test_shorts_render.py, test_reframe.py, ...).
+PLAIN_RENDER = {"format": "original", "caption_style": "none", "hook_title": False, "loudness_target": None}
+TEST_OPTIONS = JobOptions(
+    min_clip_duration=8.0, max_clip_duration=25.0, max_clips=3, min_score=0.0, **PLAIN_RENDER
+)
 
 
 class RecordingReporter:

@@ -90,7 +90,7 @@ def test_chunked_transcript_offsets_added_once(talk_media: Talk) -> None:
 
 
 def test_hang_ends_with_timeout_and_job_falls_back(make_ctx: MakeCtx, pipeline_config) -> None:
-    with OpenAIMock(modes=["hang"], hang_seconds=20).running() as mock:
+    with OpenAIMock(modes=["hang"], hang_seconds=60).running() as mock:
         config = pipeline_config.with_overrides(
             openai_api_key="test", openai_base_url=mock.url, openai_timeout=1.0, openai_max_retries=1
         )
@@ -98,7 +98,7 @@ def test_hang_ends_with_timeout_and_job_falls_back(make_ctx: MakeCtx, pipeline_c
         started = time.monotonic()
         result = VideoProcessor(config).run(ctx)
         elapsed = time.monotonic() - started
-    assert elapsed < 15
+    assert elapsed < 45, "the job waited for the hanging model instead of timing out"
     warnings = [w for w in ctx.reporter.warnings if not w.startswith("Cuts moved")]
     assert len(warnings) == 1 and "timeout" in warnings[0]
     assert (

@@ -57,7 +57,7 @@ def test_stages_alone(make_ctx: MakeCtx, talk_media: Talk) -> None:
     state.candidates = state.candidates[:1]
     clip = render_clip(RenderStage.inputs(ctx, state), state.candidates[0], 1, "clip_01")
     assert (ctx.job_dir / clip.video_path).stat().st_size == clip.file_size
-    assert (clip.width, clip.height, clip.format) == (1080, 1920, "vertical")
+    assert (clip.width, clip.height, clip.format) == (320, 180, "original")
 
 
 def test_b_local_file_with_captions_then_resume(make_ctx: MakeCtx, talk_media: Talk) -> None:

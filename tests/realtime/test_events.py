@@ -55,5 +55,6 @@ def test_a_wrong_event_or_payload_is_refused_where_it_is_made() -> None:
         "job_failed",
         "publication_progress",
         "publication_updated",
+        "clip_updated",
     }
     assert set(SocketEvents.model_fields) == names

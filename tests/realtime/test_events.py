@@ -12,7 +12,7 @@ from backend.realtime.emitter import check_payload
 from backend.realtime.events import JobProgress, SocketEvents
 from backend.schemas.jobs import JobDetail, JobOut
 from backend.worker.manager import JobManager
-from tests.jobs.helpers import upload, wait_status
+from tests.jobs.helpers import upload, wait_for, wait_status
 from tests.media import Talk
 
 
@@ -36,6 +36,8 @@ def test_a_job_emits_typed_payloads_through_the_injected_emitter(
     manager.lifecycle.emitter = recording
     job_id = upload(client, auth_headers, media).get_json()["id"]
     wait_status(client, auth_headers, job_id, "completed")
+    # The event follows the commit the status poll saw: wait for it rather than race it.
+    wait_for(lambda: any(event == "job_completed" for _u, event, _p in recording.sent), timeout=10)
     kinds = {event: type(payload) for _user, event, payload in recording.sent}
     assert kinds == {"job_status_changed": JobOut, "job_progress": JobProgress, "job_completed": JobDetail}
     progress = [p for _u, e, p in recording.sent if e == "job_progress"]

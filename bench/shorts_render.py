@@ -126,7 +126,7 @@ class Steps:
             self.popens.append([str(x) for x in args])
             return real_popen(args, *a, **kw)
 
-        subprocess.Popen = recording  # type: ignore[misc]
+        subprocess.Popen = recording  # type: ignore[misc,assignment]
         try:
             yield
         finally:
@@ -188,7 +188,7 @@ def main() -> None:
     media = ffmpeg.probe_media(video)
     work = Path(tempfile.mkdtemp(prefix="bench-shorts-render-"))
     config = Config(data_dir=work / "data")  # the product's defaults: preset, crf
-    spec = ShortSpec.of(JobOptions(resolution=a.resolution))
+    spec = ShortSpec.of(JobOptions.model_validate({"resolution": a.resolution}))
     inputs = RenderInputs(job_dir=work / "job", media_path=video, media=media, transcript=transcript,
                           spec=spec, min_duration=max(3.0, a.seconds - 5), max_duration=a.seconds + 10,
                           config=config, cancel=CancelToken())  # fmt: skip

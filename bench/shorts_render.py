@@ -58,18 +58,22 @@ def source(scenes: int, height: int, fps: int) -> tuple[Path, Transcript]:
     """`scenes` face scenarios (8 s each, cycled) joined and scaled to 16:9 `height`, with their words."""
     names = [SCENARIOS[i % len(SCENARIOS)] for i in range(scenes)]
     CACHE.mkdir(exist_ok=True)
-    out = CACHE / f"source-{scenes}x-{height}p{fps}.mp4"
+    out = CACHE / f"source-{scenes}x-{height}p{fps}-yt.mp4"
     # The scenarios' word times, kept beside the video: shorts_media() re-composites its clip.
     words_file = out.with_suffix(".words.json")
     if not out.exists() or not words_file.exists():
         listing = CACHE / f"scenes-{scenes}.txt"
         listing.write_text("".join(f"file '{shorts_media(n).video}'\n" for n in names))
         width = height * 16 // 9
+        # About a YouTube download's video bitrate (the camera grain would otherwise take 8 Mb/s,
+        # and decoding the source is most of the analysis).
+        kbps = 2500 if height <= 720 else 4500
         tmp = out.with_suffix(".part.mp4")
         subprocess.run(
             ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
              "-vf", f"fps={fps},scale={width}:{height}:flags=lanczos",
-             "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", str(2 * fps),
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", f"{kbps}k", "-bufsize", f"{2 * kbps}k",
+             "-g", str(2 * fps),
              "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", str(tmp)],
             check=True,
         )  # fmt: skip

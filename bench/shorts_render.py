@@ -72,8 +72,8 @@ def source(scenes: int, height: int, fps: int) -> tuple[Path, Transcript]:
         subprocess.run(
             ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
              "-vf", f"fps={fps},scale={width}:{height}:flags=lanczos",
-             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", f"{kbps}k", "-bufsize", f"{2 * kbps}k",
-             "-g", str(2 * fps),
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(2 * fps),
+             "-maxrate", f"{kbps}k", "-bufsize", f"{2 * kbps}k",
              "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", str(tmp)],
             check=True,
         )  # fmt: skip

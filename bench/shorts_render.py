@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,8 @@ def describe(args: list[str]) -> str:
     return Path(args[0]).name
 
 
-def bare_encode(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> tuple[float, float]:
-    """The same encode as the product's, with a constant centred crop: its wall and CPU seconds.
+def bare_args(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> list[str]:
+    """The same encode as the product's, with a constant centred crop.
 
     Its subtitles and audio chain are made by the product's own functions for the delivered clip's
     times (the same .ass, byte for byte), before the clock starts.
@@ -189,9 +190,31 @@ def bare_encode(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> tuple
     graph = Graph(f"{video};[0:a:0]{audio}[a]", audio="[a]")
     args = encode_args(media_path, clip.start_time, duration, out, preset=inputs.config.render_preset,
                        crf=inputs.config.render_crf, graph=graph)  # fmt: skip
+    return args
+
+
+def bare_encode(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> tuple[float, float]:
+    """The bare encode's wall and CPU seconds (its set-up is not counted)."""
+    args = bare_args(inputs, clip, out, work)
     began, cpu = time.perf_counter(), cpu_seconds()
     subprocess.run(args, check=True)
     return time.perf_counter() - began, cpu_seconds() - cpu
+
+
+def stage_like(
+    inputs: RenderInputs, clips: list[ClipCandidate], workers: int, work: Path
+) -> tuple[float, float]:
+    """Wall seconds of all clips through `workers` threads as the render stage runs them (one clip's
+    analysis then overlaps another's encode), and of the bare encodes `workers` at a time."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        began = time.perf_counter()
+        rendered = list(pool.map(lambda ic: render_clip(inputs, ic[1], ic[0], f"par_{ic[0]:02d}"),
+                                 enumerate(clips, 1)))  # fmt: skip
+        product = time.perf_counter() - began
+        args = [bare_args(inputs, r, work / f"bare_par_{r.index:02d}.mp4", work) for r in rendered]
+        began = time.perf_counter()
+        list(pool.map(lambda a: subprocess.run(a, check=True), args))
+        return product, time.perf_counter() - began
 
 
 def main() -> None:
@@ -201,6 +224,9 @@ def main() -> None:
     parser.add_argument("--source-seconds", type=float, default=48.0, help="source length (8 s scenes)")
     parser.add_argument("--height", type=int, default=720, choices=(720, 1080), help="source height")
     parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="also time N clips at a time, as the stage"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="repeat and take medians per clip")
     parser.add_argument("--resolution", default="1080p", choices=("1080p", "720p"), help="output")
     a = parser.parse_args()
@@ -283,6 +309,11 @@ def main() -> None:
         f"{step_cpu['5 the encode (+thumbs)'] / minimum_cpu:.3f} CPU"
     )
     print(f"   processes of clip 1: {', '.join(first_processes)}")
+    if a.concurrency > 1:
+        par = [stage_like(inputs, clips, a.concurrency, work) for _ in range(a.rounds)]
+        pw, bw = statistics.median(p for p, _ in par), statistics.median(b for _, b in par)
+        print(f"{a.concurrency} clips at a time (the stage's render_concurrency): product {pw:.2f} s, "
+              f"bare {bw:.2f} s, whole / bare {pw / bw:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

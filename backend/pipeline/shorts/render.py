@@ -8,6 +8,7 @@ MP4 and, from the same finished frames, a few thumbnail candidates.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -108,19 +109,24 @@ def prepare(
     width, height = output_size(spec, *source_size)
     duration = end - start
     words = ass.clip_words(transcript, start, end)
-    plan = None
-    if spec.format != "original":
-        plan = analysis.analyze_clip(
-            source, start, duration, out_w=width, out_h=height, layout=spec.layout,
-            speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
-        )  # fmt: skip
-    subtitles = _write_subtitles(spec, words, title, width, height, duration, subtitles_path)
-    audio = None
-    if spec.loudness_target is not None:
-        measured = loudness.measure(
-            source, start, duration, target=spec.loudness_target, cancel=cancel, timeout=timeout
-        )
-        audio = loudness.audio_filter(spec.loudness_target, measured)
+    plan, audio = None, None
+    # The loudness passes read only the audio: they run beside the (video) analysis, on the other core
+    # (measured: 2.9 s of 55 s saved on three 16 s clips, bench/shorts_render.py).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        measuring = None
+        if spec.loudness_target is not None:
+            measuring = pool.submit(
+                loudness.measure, source, start, duration, target=spec.loudness_target, cancel=cancel,
+                timeout=timeout,
+            )  # fmt: skip
+        if spec.format != "original":
+            plan = analysis.analyze_clip(
+                source, start, duration, out_w=width, out_h=height, layout=spec.layout,
+                speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
+            )  # fmt: skip
+        subtitles = _write_subtitles(spec, words, title, width, height, duration, subtitles_path)
+        if measuring is not None and spec.loudness_target is not None:
+            audio = loudness.audio_filter(spec.loudness_target, measuring.result())
     graph = build_graph(plan, out_w=width, out_h=height, subtitles=subtitles, audio_filter=audio)
     return PreparedShort(graph, width, height, plan, subtitles_path if subtitles else None)
 

@@ -32,6 +32,16 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("clips") as batch:
-        for name in ("render_version", "render_request", "render_error", "render_status", "render_options",
-                     "shots", "loudness", "caption_style", "layout", "format"):
+        for name in (
+            "render_version",
+            "render_request",
+            "render_error",
+            "render_status",
+            "render_options",
+            "shots",
+            "loudness",
+            "caption_style",
+            "layout",
+            "format",
+        ):
             batch.drop_column(name)

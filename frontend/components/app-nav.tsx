@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/jobs", label: "Jobs" },
   { href: "/clips", label: "Clips" },
+  { href: "/publications", label: "Publications" },
   { href: "/criteria", label: "Criteria" },
   { href: "/settings", label: "Settings" },
 ];

@@ -9,6 +9,7 @@ import { ProgressBar } from "@/components/ui/progress-bar";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import type { LiveOptions } from "@/hooks/use-live-connection";
 import { usePublicationsLive } from "@/hooks/use-publications-live";
 import { api as defaultApi, errorMessage, type ApiClient, type Publication } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
@@ -108,9 +109,9 @@ function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiCli
 }
 
 /** Every publication of the user, newest first, live while uploads run. */
-export function PublicationsPage({ api = defaultApi }: { api?: ApiClient }) {
+export function PublicationsPage({ api = defaultApi, live = {} }: { api?: ApiClient; live?: LiveOptions }) {
   const [offset, setOffset] = useState(0);
-  const list = usePublicationsLive({ limit: PAGE_SIZE, offset }, { api });
+  const list = usePublicationsLive({ limit: PAGE_SIZE, offset }, { ...live, api });
   const data = list.data;
   return (
     <>

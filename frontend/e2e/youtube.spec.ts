@@ -27,6 +27,10 @@ test("Settings explains an unconfigured YouTube; Publications is empty", async (
   const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(serious.map((v) => v.id)).toEqual([]);
 
+  // The narrowest width with the full navigation (lg): its six links and the account still fit.
+  await page.setViewportSize({ width: 1024, height: 800 });
+  const header = await page.locator("header").evaluate((h) => ({ scroll: h.scrollWidth, client: h.clientWidth }));
+  expect(header.scroll).toBeLessThanOrEqual(header.client);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Publications" }).click();
   await expect(page).toHaveURL(/\/publications$/);
   await expect(page.getByText("Nothing published yet")).toBeVisible();

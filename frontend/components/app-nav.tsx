@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/jobs", label: "Jobs" },
   { href: "/clips", label: "Clips" },
+  { href: "/publications", label: "Publications" },
   { href: "/criteria", label: "Criteria" },
   { href: "/settings", label: "Settings" },
 ];
@@ -53,10 +54,10 @@ export function AppNav() {
         <Link href="/" className="shrink-0 font-semibold tracking-tight">
           <span className="text-accent-600">▶</span> Viral Clipper
         </Link>
-        <nav aria-label="Main" className="hidden flex-1 items-center gap-1 md:flex">
+        <nav aria-label="Main" className="hidden flex-1 items-center gap-1 lg:flex">
           {links}
         </nav>
-        <div className="ml-auto hidden items-center gap-2 md:flex">
+        <div className="ml-auto hidden items-center gap-2 lg:flex">
           <Link href="/jobs/new" className={buttonClass("primary", "sm")}>
             New job
           </Link>
@@ -69,7 +70,7 @@ export function AppNav() {
         </div>
         <button
           type="button"
-          className={buttonClass("ghost", "sm", "ml-auto md:hidden")}
+          className={buttonClass("ghost", "sm", "ml-auto lg:hidden")}
           aria-expanded={open}
           aria-controls="mobile-nav"
           onClick={() => setOpen((v) => !v)}
@@ -79,7 +80,7 @@ export function AppNav() {
         </button>
       </div>
       {open && (
-        <nav id="mobile-nav" aria-label="Main" className="flex flex-col gap-1 border-t border-zinc-200 px-4 py-3 md:hidden">
+        <nav id="mobile-nav" aria-label="Main" className="flex flex-col gap-1 border-t border-zinc-200 px-4 py-3 lg:hidden">
           {links}
           <Link href="/jobs/new" onClick={() => setOpen(false)} className={buttonClass("primary", "sm", "mt-2")}>
             New job

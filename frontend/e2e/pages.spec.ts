@@ -64,7 +64,10 @@ async function expectPageHealthy(page: Page, url: string, errors: string[], stat
   expect.soft(bad, url).toEqual([]);
   // A 404 page answers 404, which the browser reports about the document itself.
   const own = `status of ${status} (Not Found) (${response?.url()})`;
-  expect.soft(errors.filter((e) => status === 200 || !e.endsWith(own)), url).toEqual([]);
+  // Without Google settings (as here) GET /api/v1/youtube answers 503 youtube_not_configured by
+  // contract, and Settings explains it; the browser logs that answer, which is not a fault.
+  const expected = (e: string) => (status !== 200 && e.endsWith(own)) || /status of 503 .*\/api\/v1\/youtube\)$/.test(e);
+  expect.soft(errors.filter((e) => !expected(e)), url).toEqual([]);
 }
 
 test("every page fits a phone, logs no errors and passes axe", async ({ page }) => {

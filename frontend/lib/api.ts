@@ -5,7 +5,7 @@
  * not by schema name, so regenerating from the backend keeps this module compiling as long as
  * the backend keeps the contract's routes — and fails to compile when a shape drifts.
  */
-import type { paths } from "./api-types";
+import type { components, paths } from "./api-types";
 
 // ---------------------------------------------------------------------------------------------
 // Types derived from the OpenAPI document
@@ -29,6 +29,7 @@ type JobEventsPath = Extract<keyof paths, `/api/v1/jobs/${Param}/events`>;
 type JobTranscriptPath = Extract<keyof paths, `/api/v1/jobs/${Param}/transcript`>;
 type ClipPath = Extract<keyof paths, `/api/v1/clips/${Param}`>;
 type ClipRenderPath = Extract<keyof paths, `/api/v1/clips/${Param}/render`>;
+type ClipPublishPath = Extract<keyof paths, `/api/v1/clips/${Param}/publish`>;
 type CriteriaPath = Extract<keyof paths, `/api/v1/criteria/${Param}`>;
 type CriteriaRevisionsPath = Extract<keyof paths, `/api/v1/criteria/${Param}/revisions`>;
 
@@ -59,6 +60,13 @@ export type CreateJobRequest = JsonBody<"/api/v1/jobs", "post">;
 export type CriteriaSummary = OkBody<"/api/v1/criteria", "get">[number];
 export type Criteria = OkBody<CriteriaPath, "get">;
 export type CriteriaRevision = OkBody<CriteriaRevisionsPath, "get">[number];
+export type YouTubeStatus = components["schemas"]["YouTubeStatus"];
+export type Publication = components["schemas"]["PublicationOut"];
+export type PublicationList = components["schemas"]["PublicationList"];
+export type PublicationStatus = Publication["status"];
+export type PrivacyStatus = Publication["privacy_status"];
+/** POST /clips/{id}/publish; 202 with the queued Publication. */
+export type PublishRequest = JsonBody<ClipPublishPath, "post">;
 export type JobStatus = Job["status"];
 export type JobStage = NonNullable<Job["stage"]>;
 
@@ -342,6 +350,26 @@ export function createApiClient(config: ApiClientConfig = {}) {
       render: (id: string, body: RenderRequest) =>
         request<Clip>("post", `/api/v1/clips/${enc(id)}/render`, { json: body }),
       remove: (id: string) => request<void>("delete", `/api/v1/clips/${enc(id)}`),
+    },
+    youtube: {
+      /** 503 `youtube_not_configured` when the server has no Google client. */
+      status: () => request<YouTubeStatus>("get", "/api/v1/youtube"),
+      connect: () => request<{ authorization_url: string }>("post", "/api/v1/youtube/connect"),
+      /** 400 for a missing, expired, reused or another user's state. */
+      callback: (body: { code: string; state: string }) =>
+        request<YouTubeStatus>("post", "/api/v1/youtube/callback", { json: body }),
+      unlink: () => request<void>("delete", "/api/v1/youtube"),
+    },
+    publications: {
+      list: (query: { clip_id?: string; status?: string; limit?: number; offset?: number } = {}) =>
+        request<PublicationList>("get", "/api/v1/publications", { query }),
+      get: (id: string) => request<Publication>("get", `/api/v1/publications/${enc(id)}`),
+      /** 409 rights_confirmation_required / already_published / youtube_not_connected. */
+      publish: (clipId: string, body: PublishRequest) =>
+        request<Publication>("post", `/api/v1/clips/${enc(clipId)}/publish`, { json: body }),
+      retry: (id: string) => request<Publication>("post", `/api/v1/publications/${enc(id)}/retry`),
+      cancel: (id: string) => request<void>("delete", `/api/v1/publications/${enc(id)}`),
+      refreshStats: (id: string) => request<Publication>("post", `/api/v1/publications/${enc(id)}/refresh-stats`),
     },
     settings: {
       get: () => request<Settings>("get", "/api/v1/settings"),

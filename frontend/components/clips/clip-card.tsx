@@ -14,6 +14,7 @@ import { useClipLive } from "@/hooks/use-clip-live";
 import { ClipEditor } from "./clip-editor";
 import { ClipPlayer, playerBox } from "./clip-player";
 import { RenderPanel } from "./render-panel";
+import { PublishDialog } from "@/components/youtube/publish-dialog";
 import { ShotTimeline } from "./shot-timeline";
 
 export interface ClipCardProps {
@@ -54,6 +55,7 @@ function RenderBadge({ clip }: { clip: Clip }) {
 
 export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink, selected }: ClipCardProps) {
   const [editing, setEditing] = useState(false);
+  const [publishing, setPublishing] = useState(false);
   const label = index !== undefined ? `Clip ${index}: ${clip.title}` : clip.title;
   useClipLive(clip, onChanged);
 
@@ -160,6 +162,15 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
               <Button variant="secondary" size="sm" onClick={() => setEditing(true)} aria-label={`Edit ${label}`}>
                 Edit
               </Button>
+              <Button
+                variant="secondary"
+                size="sm"
+                onClick={() => setPublishing(true)}
+                disabled={clip.render_status === "rendering"}
+                aria-label={`Publish ${label} to YouTube`}
+              >
+                Publish
+              </Button>
               <a href={mediaUrls.download(clip)} download className={buttonClass("secondary", "sm")} aria-label={`Download MP4 of ${label}`}>
                 MP4
               </a>
@@ -173,6 +184,19 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
           </>
         )}
       </div>
+      <PublishDialog
+        open={publishing}
+        clip={clip}
+        onClose={() => setPublishing(false)}
+        onPublished={(pub) => {
+          setPublishing(false);
+          toast({
+            tone: "success",
+            title: pub.publish_at ? "Scheduled on YouTube" : "Publishing to YouTube",
+            description: "Follow the upload on the Publications page.",
+          });
+        }}
+      />
     </Card>
   );
 }

@@ -5,6 +5,7 @@ import { ErrorState, LoadingState } from "@/components/ui/states";
 import { useQuery } from "@/hooks/use-query";
 import { api } from "@/lib/api";
 import { PasswordForm, SignOutEverywhere } from "./account-forms";
+import { YouTubeCard } from "@/components/youtube/youtube-card";
 import { SettingsForm } from "./settings-form";
 
 export function SettingsPage() {
@@ -25,6 +26,9 @@ export function SettingsPage() {
           onSaved={() => void settings.reload()}
         />
       )}
+      <div className="mt-8" id="youtube">
+        <YouTubeCard />
+      </div>
       <h2 className="mt-8 mb-3 text-base font-semibold">Account</h2>
       <div className="space-y-6">
         <PasswordForm />

@@ -50,7 +50,7 @@ def test_request_schema_cli_and_defaults_derive_from_one_definition(tmp_path: An
     parser_dests = {action.dest for action in build_parser()._actions}
     # Every option has its flag except the server-only ones, named here on purpose: `publish`
     # needs a user's linked YouTube channel, which the `process` CLI has not.
-    assert SERVER_ONLY == {"publish"}
+    assert {"publish"} == SERVER_ONLY
     assert names - SERVER_ONLY <= parser_dests and not SERVER_ONLY & parser_dests
     config = make_config(tmp_path, "sqlite://", default_max_clips=7)
     defaults = server_defaults(config, ["viral_hooks", "humor"])

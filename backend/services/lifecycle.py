@@ -237,7 +237,12 @@ class JobLifecycle:
             return
         done = db.session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.PROCESSING.value, Job.stage == UPLOADING)
+            .where(
+                Job.id == job_id,
+                Job.status == JobStatus.PROCESSING.value,
+                Job.stage == UPLOADING,
+                Job.cancel_requested.is_(False),
+            )
             .values(status=JobStatus.COMPLETED.value, updated_at=utcnow())
         )
         if not getattr(done, "rowcount", 0):
@@ -291,11 +296,21 @@ class JobLifecycle:
         job.cancel_requested = True
         add_event(job, "cancel_requested", message)
         db.session.commit()
+        if job.stage == UPLOADING:  # after the flag: an upload ending now cannot complete the job
+            self._cancel_uploads(job)
         stopped = self.dispatcher.cancel(job.id, wait=self.config.cancel_wait_seconds)
         db.session.expire_all()
         if not stopped and job.status == JobStatus.PROCESSING.value:
             # No worker of this process runs it (e.g. a stale row): finish the transition here.
             self._end(job, JobStatus.CANCELLED, message)
+
+    def _cancel_uploads(self, job: Job) -> None:
+        """Cancelling a job at stage `uploading` stops its uploads (a finished video stays)."""
+        running = select(Publication.id).where(
+            Publication.job_id == job.id, Publication.status.in_(UPLOAD_RUNNING)
+        )
+        for publication_id in list(db.session.scalars(running)):
+            pub_service.cancel(job.user_id, publication_id, self.config, self.dispatcher, self.emitter)
 
     def _cancel_waiting(self, job: Job, message: str) -> bool:
         """Cancel a job no worker has claimed yet, atomically against a worker claiming it."""
@@ -336,6 +351,15 @@ class JobLifecycle:
         A stage that was mid-way has no completion record, so it simply runs again; finished
         stages are skipped by the pipeline."""
         for job in db.session.scalars(select(Job).where(Job.status.in_(ACTIVE))):
+            if job.stage == UPLOADING and job.cancel_requested:
+                job.status, job.stage, job.completed_at = JobStatus.CANCELLED.value, None, utcnow()
+                add_event(job, "status", "Cancelled (during its uploads, before a server restart)")
+                db.session.execute(
+                    update(Publication)
+                    .where(Publication.job_id == job.id, Publication.status.in_(UPLOAD_RUNNING))
+                    .values(status=PublicationStatus.CANCELLED.value, updated_at=utcnow())
+                )
+                continue
             if job.stage == UPLOADING:
                 continue  # its clips are stored: the recovered publications end it (`settle_uploads`)
             if job.status != JobStatus.QUEUED.value:

@@ -24,6 +24,7 @@ from tests.youtube.google_server import GoogleServer
 from tests.youtube.helpers import link
 
 PUBLISH = {"privacy_status": "private", "top": 1}
+CHUNK = 256 * 1024  # the smallest chunk YouTube takes: an upload of a clip is several requests
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +36,7 @@ def media() -> Talk:
 def config_overrides(config_overrides: dict[str, object]) -> dict[str, object]:
     # The emulator's settings (tests/youtube/conftest.py), plus a stats interval short enough
     # for the periodic refresh to run within a test.
-    return {**config_overrides, "youtube_stats_interval": 0.2}
+    return {**config_overrides, "youtube_stats_interval": 0.2, "youtube_upload_chunk_bytes": CHUNK}
 
 
 def _events(client: FlaskClient, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
@@ -87,6 +88,25 @@ def test_a_job_with_publish_uploads_its_best_clip_then_completes(
     # The job ended after its publication did (the last job event follows the upload's end).
     names = [e for _u, e, _p in emitter.events]
     assert names.index("job_completed") > max(i for i, n in enumerate(names) if n == "publication_updated")
+
+
+@pytest.mark.usefixtures("manager")
+def test_cancelling_an_uploading_job_stops_its_upload(
+    client: FlaskClient, auth_headers: dict[str, str], google: GoogleServer, media: Talk
+) -> None:
+    link(client, auth_headers)
+    google.state.faults.chunk_delay = 1.0  # each chunk takes a second: the cancel lands mid-upload
+    answer = upload(client, auth_headers, media, options={**FAST_OPTIONS, "publish": PUBLISH})
+    job_id = answer.get_json()["id"]
+    wait_for(lambda: [p for p in _publications(client, auth_headers) if p["status"] == "uploading"], 120)
+    cancel = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth_headers, json={})
+    assert cancel.status_code == 200, cancel.get_json()
+    detail = wait_status(client, auth_headers, job_id, "completed", "cancelled", "failed")
+    assert detail["status"] == "cancelled" and detail["stage"] is None and detail["clips"]
+    assert detail["clips"][0]["file_size"] > 2 * CHUNK  # the upload had chunks left to send
+    pubs = wait_for(lambda: [p for p in _publications(client, auth_headers) if p["status"] == "cancelled"])
+    assert len(pubs) == 1 and _publications(client, auth_headers)[0]["status"] == "cancelled"
+    assert google.state.videos == {}  # YouTube never got the whole file: no video was made
 
 
 @pytest.mark.usefixtures("manager")

@@ -70,7 +70,9 @@ def test_a_job_with_publish_uploads_its_best_clip_then_completes(
     assert stored_publish == {"privacy_status": "private", "publish_at": None, "top": 1}
     detail = wait_status(client, auth_headers, job_id, "completed", "failed", timeout=120)
     assert detail["status"] == "completed" and detail["stage"] is None and len(detail["clips"]) == 2
-    # While the upload ran, the job was still processing, at stage `uploading`.
+    # While the upload ran, the job was still processing, at stage `uploading` (the events are
+    # emitted right after the commit the API read: wait for the last one).
+    wait_for(lambda: any(e == "job_completed" for _u, e, _p in emitter.events), 10)
     states = [(p["status"], p["stage"]) for _u, e, p in emitter.events if e == "job_status_changed"]
     assert ("processing", "uploading") in states
     assert states.index(("processing", "uploading")) < states.index(("completed", None))

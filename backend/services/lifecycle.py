@@ -195,7 +195,7 @@ class JobLifecycle:
 
     def complete(self, job_id: str, result: PipelineResult) -> None:
         """processing → completed; the job's clips are replaced in the same transaction. With the
-        option `publish`, the job first stays processing at stage `uploading` (`_publish`)."""
+        option `publish`, it first stays processing at stage `uploading` until `uploads_ended`."""
         job = self._processing(job_id)
         if job is None:
             return

@@ -52,12 +52,21 @@ def _publish(
 
 
 def refresh_stats(app: Flask, config: Config) -> None:
-    """The periodic statistics of every published video (YOUTUBE_STATS_INTERVAL)."""
+    """The periodic statistics of every published video (YOUTUBE_STATS_INTERVAL), user by user:
+    one account Google refuses (e.g. a revoked link) must not stop the others' refresh."""
     with app.app_context():
         published = select(Publication).where(
             Publication.status == PublicationStatus.PUBLISHED.value, Publication.youtube_video_id.is_not(None)
         )
-        uploader.refresh_stats(config, list(db.session.scalars(published)))
+        by_user: dict[str, list[Publication]] = {}
+        for pub in db.session.scalars(published):
+            by_user.setdefault(pub.user_id, []).append(pub)
+        for pubs in by_user.values():
+            try:
+                uploader.refresh_stats(config, pubs)
+            except Exception:
+                db.session.rollback()
+                log.exception("stats refresh failed for %d publications", len(pubs))
 
 
 def _start(app: Flask, manager: JobManager) -> None:

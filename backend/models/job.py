@@ -23,6 +23,9 @@ class JobStatus(enum.StrEnum):
 
 # Derived from the stage registry: a new stage is one spec there, not an edit here.
 JobStage = enum.StrEnum("JobStage", [(name.upper(), name) for name in STAGE_NAMES])  # type: ignore[misc]
+# After the pipeline: the job's best clips are being published (job option `publish`; its spec
+# in the registry has no pipeline stage class).
+UPLOADING = "uploading"
 
 
 class Job(db.Model):  # type: ignore[name-defined,misc]

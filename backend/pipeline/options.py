@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 from pydantic import model_validator as _model_validator
 
 CRITERIA_NAME = r"^[a-z0-9_]{1,64}$"
@@ -40,10 +41,55 @@ CLI_FLAGS = {
 }
 CLI_HELP = {"criteria": "a,b,c", "loudness_target": "LUFS, or off"}
 # Options where an explicit null is a value ("off"), not "not given".
-NULLABLE = frozenset({"loudness_target"})
+NULLABLE = frozenset({"loudness_target", "publish"})
+# Options of the server only: the `process` CLI has no linked channel to publish to.
+SERVER_ONLY = frozenset({"publish"})
+# Validation context of options read back from a job row: a publish_at that was in the future when
+# the job was created is still that job's schedule, not an error.
+STORED = "stored"
+PrivacyStatus = Literal["private", "unlisted", "public"]
 # YouTube's Shorts limit: a vertical or square clip may be at most this long (CONTRACTS §9).
 SHORTS_MAX_SECONDS = 180.0
 OFF = "off"
+
+
+def future_utc(value: datetime | None) -> datetime | None:
+    """A publish_at: an aware time in the future, as UTC (the publish endpoint's rule too)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("must carry a time zone (UTC: a trailing Z)")
+    if value <= datetime.now(UTC):
+        raise ValueError("must be in the future")
+    return value.astimezone(UTC)
+
+
+def scheduled_is_private(privacy_status: str, publish_at: datetime | None) -> None:
+    # YouTube's rule: a scheduled video stays private until publishAt, then goes public.
+    if publish_at is not None and privacy_status != "private":
+        raise ValueError("publish_at requires privacy_status 'private'")
+
+
+class PublishOption(BaseModel):
+    """The job option `publish`: after rendering, the best `top` clips go to the linked channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    privacy_status: PrivacyStatus
+    publish_at: datetime | None = Field(None, description="a future time: schedules the video (private only)")
+    top: int = Field(ge=1, le=50, description="how many of the best clips to publish")
+
+    @field_validator("publish_at")
+    @classmethod
+    def _future(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is not None and info.context and info.context.get(STORED):
+            return value.astimezone(UTC)
+        return future_utc(value)
+
+    @_model_validator(mode="after")
+    def _scheduling(self) -> Self:
+        scheduled_is_private(self.privacy_status, self.publish_at)
+        return self
 
 
 class _OptionRules(BaseModel):
@@ -112,6 +158,10 @@ class JobOptions(_OptionRules):
     loudness_target: float | None = Field(
         -14.0, ge=-40, le=-5, description="integrated LUFS; null leaves the audio as it is"
     )
+    # YouTube (CONTRACTS §10); the job shows stage `uploading` while its clips are published.
+    publish: PublishOption | None = Field(
+        None, description="publish the best clips to the linked YouTube channel; null: do not publish"
+    )
 
     @_model_validator(mode="before")
     @classmethod
@@ -149,13 +199,17 @@ def given(options: BaseModel | None) -> dict[str, Any]:
     explicit null counts only where null is a value (`NULLABLE`)."""
     if options is None:
         return {}
-    return {k: v for k, v in options.model_dump(exclude_unset=True).items() if v is not None or k in NULLABLE}
+    # JSON mode: the values are stored as they are (a publish_at as an ISO string).
+    dumped = options.model_dump(mode="json", exclude_unset=True)
+    return {k: v for k, v in dumped.items() if v is not None or k in NULLABLE}
 
 
 def stored(raw: Mapping[str, Any] | None) -> JobOptions:
     """Options saved on a job row; a row from an older release may hold keys this one dropped."""
     known = set(JobOptions.model_fields)
-    return JobOptions.model_validate({k: v for k, v in (raw or {}).items() if k in known})
+    return JobOptions.model_validate(
+        {k: v for k, v in (raw or {}).items() if k in known}, context={STORED: True}
+    )
 
 
 def server_defaults(config: Any, builtin_criteria: Iterable[str]) -> dict[str, Any]:
@@ -183,6 +237,8 @@ def resolve(*layers: Mapping[str, Any]) -> JobOptions:
 def add_cli_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per option (defaults None: unset flags fall back to server_defaults)."""
     for name, f in JobOptions.model_fields.items():
+        if name in SERVER_ONLY:
+            continue  # publishing needs a user's linked channel, which only the server has
         flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
         help_text = CLI_HELP.get(name, f.description or "")
         kind = _scalar(f.annotation)
@@ -198,7 +254,9 @@ def add_cli_flags(parser: argparse.ArgumentParser) -> None:
 
 def cli_values(args: argparse.Namespace) -> dict[str, Any]:
     values = {
-        name: getattr(args, name) for name in JobOptions.model_fields if getattr(args, name) is not None
+        name: getattr(args, name)
+        for name in JobOptions.model_fields
+        if name not in SERVER_ONLY and getattr(args, name) is not None
     }
     return {name: None if value == OFF else value for name, value in values.items()}
 

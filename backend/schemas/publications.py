@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from backend.pipeline.options import PrivacyStatus, future_utc, scheduled_is_private
 from backend.schemas.clips import UUID_PATTERN, no_control_chars
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
 
-PrivacyStatus = Literal["private", "unlisted", "public"]
 PublicationStatusName = Literal["queued", "uploading", "processing", "published", "failed", "cancelled"]
 
 
@@ -77,20 +77,10 @@ class PublishIn(StrictModel):
             no_control_chars(tag)
         return value
 
-    @field_validator("publish_at")
-    @classmethod
-    def _future(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("must carry a time zone (UTC: a trailing Z)")
-        if value <= datetime.now(UTC):
-            raise ValueError("must be in the future")
-        return value.astimezone(UTC)
+    # The job option `publish` follows the same rules (one definition of each).
+    _future = field_validator("publish_at")(future_utc)
 
     @model_validator(mode="after")
     def _scheduling_is_private(self) -> PublishIn:
-        # YouTube's rule: a scheduled video stays private until publishAt, then goes public.
-        if self.publish_at is not None and self.privacy_status != "private":
-            raise ValueError("publish_at requires privacy_status 'private'")
+        scheduled_is_private(self.privacy_status, self.publish_at)
         return self

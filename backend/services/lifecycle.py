@@ -17,23 +17,31 @@ from sqlalchemy import delete, func, select, update
 from backend.config import Config
 from backend.errors import Conflict, PayloadTooLarge, RateLimited
 from backend.extensions import db
-from backend.models import Clip, Job, JobEvent, JobStatus, User, utcnow
+from backend.models import Clip, Job, JobEvent, JobStatus, Publication, PublicationStatus, User, utcnow
+from backend.models.job import UPLOADING
+from backend.pipeline.options import stored as stored_options
 from backend.pipeline.result import PipelineResult, RenderedClip
 from backend.realtime.emitter import Emitter
 from backend.realtime.events import JobProgress
+from backend.services import autopublish, job_views, storage
 from backend.services import clips as clip_service
-from backend.services import job_views, storage
+from backend.services import publications as pub_service
 
 ACTIVE = (JobStatus.PENDING.value, JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 FINISHED = (JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
 RETRYABLE = (JobStatus.FAILED.value, JobStatus.CANCELLED.value)
 WAITING = (JobStatus.PENDING.value, JobStatus.QUEUED.value)
+UPLOAD_RUNNING = (
+    PublicationStatus.QUEUED.value,
+    PublicationStatus.UPLOADING.value,
+    PublicationStatus.PROCESSING.value,
+)
 
 
 class Dispatcher(Protocol):
     """The worker pool: runs queued jobs, stops running ones."""
 
-    def submit(self, job_id: str, priority: int, force: bool = False) -> None: ...
+    def submit(self, job_id: str, priority: int, force: bool = False, kind: str = ...) -> None: ...
 
     def cancel(self, job_id: str, wait: float) -> bool: ...
 
@@ -186,7 +194,8 @@ class JobLifecycle:
             self._end(job, JobStatus.CANCELLED, message)
 
     def complete(self, job_id: str, result: PipelineResult) -> None:
-        """processing → completed; the job's clips are replaced in the same transaction."""
+        """processing → completed; the job's clips are replaced in the same transaction. With the
+        option `publish`, it first stays processing at stage `uploading` until `uploads_ended`."""
         job = self._processing(job_id)
         if job is None:
             return
@@ -196,7 +205,63 @@ class JobLifecycle:
         db.session.flush()
         _apply_result(job, result, rows)
         job.storage_bytes = storage.disk_usage(storage.job_dir(self.config, job.id))
-        add_event(job, "status", f"Completed with {len(rows)} clips")
+        publish = stored_options(job.options).publish
+        why_not = autopublish.unavailable(self.config, job.user_id) if publish and rows else None
+        if publish is None or not rows or why_not:
+            if why_not:
+                add_event(job, "warning", why_not)
+            self._completed(job, f"Completed with {len(rows)} clips")
+            return
+        job.stage = UPLOADING
+        add_event(job, "stage_started", f"Uploading the best {min(publish.top, len(rows))} clips to YouTube")
+        db.session.commit()
+        self.announce(job)
+        deferred = autopublish.Deferred()
+        for reason in autopublish.create(job, rows, publish, self.config, self.emitter, deferred):
+            add_event(job, "warning", reason)
+        db.session.commit()
+        for publication_id in deferred.submitted:
+            self.dispatcher.submit(publication_id, 5, kind=pub_service.KIND)
+        if not deferred.submitted:
+            self.uploads_ended(job.id)
+
+    def uploads_ended(self, job_id: str) -> None:
+        """After a publication of the job ended: the job completes once none is running. Atomic,
+        so two uploads ending together complete it once."""
+        running = db.session.scalar(
+            select(func.count())
+            .select_from(Publication)
+            .where(Publication.job_id == job_id, Publication.status.in_(UPLOAD_RUNNING))
+        )
+        if running:
+            return
+        done = db.session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.status == JobStatus.PROCESSING.value,
+                Job.stage == UPLOADING,
+                Job.cancel_requested.is_(False),
+            )
+            .values(status=JobStatus.COMPLETED.value, updated_at=utcnow())
+        )
+        if not getattr(done, "rowcount", 0):
+            db.session.rollback()
+            return
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        db.session.refresh(job)
+        pubs = list(db.session.scalars(select(Publication).where(Publication.job_id == job_id)))
+        for pub in pubs:
+            if pub.status != PublicationStatus.PUBLISHED.value:
+                add_event(job, "warning", f"{pub.title!r} not published: {pub.error_message or pub.status}")
+        published = sum(1 for p in pubs if p.status == PublicationStatus.PUBLISHED.value)
+        clips = job_views.clip_counts([job.id]).get(job.id, 0)
+        self._completed(job, f"Completed with {clips} clips; {published} published to YouTube")
+
+    def _completed(self, job: Job, message: str) -> None:
+        job.status, job.stage, job.completed_at = JobStatus.COMPLETED.value, None, utcnow()
+        add_event(job, "status", message)
         db.session.commit()
         self.announce(job)
         self.emitter.emit(job.user_id, "job_completed", job_views.detail_out(job))
@@ -231,11 +296,21 @@ class JobLifecycle:
         job.cancel_requested = True
         add_event(job, "cancel_requested", message)
         db.session.commit()
+        if job.stage == UPLOADING:  # after the flag: an upload ending now cannot complete the job
+            self._cancel_uploads(job)
         stopped = self.dispatcher.cancel(job.id, wait=self.config.cancel_wait_seconds)
         db.session.expire_all()
         if not stopped and job.status == JobStatus.PROCESSING.value:
             # No worker of this process runs it (e.g. a stale row): finish the transition here.
             self._end(job, JobStatus.CANCELLED, message)
+
+    def _cancel_uploads(self, job: Job) -> None:
+        """Cancelling a job at stage `uploading` stops its uploads (a finished video stays)."""
+        running = select(Publication.id).where(
+            Publication.job_id == job.id, Publication.status.in_(UPLOAD_RUNNING)
+        )
+        for publication_id in list(db.session.scalars(running)):
+            pub_service.cancel(job.user_id, publication_id, self.config, self.dispatcher, self.emitter)
 
     def _cancel_waiting(self, job: Job, message: str) -> bool:
         """Cancel a job no worker has claimed yet, atomically against a worker claiming it."""
@@ -276,6 +351,17 @@ class JobLifecycle:
         A stage that was mid-way has no completion record, so it simply runs again; finished
         stages are skipped by the pipeline."""
         for job in db.session.scalars(select(Job).where(Job.status.in_(ACTIVE))):
+            if job.stage == UPLOADING and job.cancel_requested:
+                job.status, job.stage, job.completed_at = JobStatus.CANCELLED.value, None, utcnow()
+                add_event(job, "status", "Cancelled (during its uploads, before a server restart)")
+                db.session.execute(
+                    update(Publication)
+                    .where(Publication.job_id == job.id, Publication.status.in_(UPLOAD_RUNNING))
+                    .values(status=PublicationStatus.CANCELLED.value, updated_at=utcnow())
+                )
+                continue
+            if job.stage == UPLOADING:
+                continue  # its clips are stored: the recovered publications end it (`settle_uploads`)
             if job.status != JobStatus.QUEUED.value:
                 job.status, job.stage, job.queued_at = JobStatus.QUEUED.value, None, job.queued_at or utcnow()
                 add_event(job, "recovered", "Re-queued after a server restart")
@@ -287,6 +373,15 @@ class JobLifecycle:
         ).all()
         for job_id, priority in queued:
             self.dispatcher.submit(job_id, priority)
+
+    def settle_uploads(self) -> None:
+        """After the publications are recovered: an uploading job whose uploads all ended while
+        the process was down completes now."""
+        jobs = db.session.scalars(
+            select(Job.id).where(Job.status == JobStatus.PROCESSING.value, Job.stage == UPLOADING)
+        )
+        for job_id in list(jobs):
+            self.uploads_ended(job_id)
 
     def expire(self, ttl: timedelta) -> list[str]:
         """The files of failed/cancelled jobs finished before now - ttl go; the rows stay (the
@@ -333,7 +428,7 @@ def clip_row(job: Job, clip: RenderedClip) -> Clip:
 
 
 def _apply_result(job: Job, result: PipelineResult, rows: list[Clip]) -> None:
-    job.status, job.stage, job.progress, job.completed_at = JobStatus.COMPLETED.value, None, 100.0, utcnow()
+    job.progress = 100.0
     job.video_title = (result.source.title or job.video_title or "")[:500] or None
     job.video_duration = result.source.duration or job.video_duration
     snapshot = (job.analysis_meta or {}).get("criteria")

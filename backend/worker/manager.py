@@ -9,6 +9,7 @@ registered handler, so the same pool runs them all.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -67,6 +68,11 @@ class JobManager:
         self._running: dict[str, _Running] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._periodic: list[tuple[str, float, Callable[[], None]]] = []
+
+    def every(self, interval: float, name: str, task: Callable[[], None]) -> None:
+        """Run `task` every `interval` s once started (a thread like the clean-up's)."""
+        self._periodic.append((name, interval, task))
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -82,6 +88,8 @@ class JobManager:
         for index in range(max(1, self.config.job_workers)):
             self._spawn(self._work, f"job-worker-{index + 1}")
         self._spawn(self._clean_periodically, "job-cleanup")
+        for name, interval, task in self._periodic:
+            self._spawn(functools.partial(self._periodically, interval, task, name), name)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -168,3 +176,11 @@ class JobManager:
                     self.lifecycle.expire(timedelta(hours=self.config.artifact_ttl_hours))
             except Exception:
                 log.exception("artifact clean-up failed")
+
+    def _periodically(self, interval: float, task: Callable[[], None], name: str) -> None:
+        # Errors are logged, not raised: one failed round must not end the thread.
+        while not self._stopping.wait(max(0.05, interval)):
+            try:
+                task()
+            except Exception:
+                log.exception("periodic task %s failed", name)

@@ -15,6 +15,7 @@ def test_default_bands_are_the_contracts() -> None:
         "analyzing": (60.0, 80.0),
         "rendering": (80.0, 100.0),
         "finalizing": (100.0, 100.0),
+        "uploading": (100.0, 100.0),  # publishing after the clips are stored takes no share
     }
 
 
@@ -27,15 +28,17 @@ def test_enum_labels_and_api_type_derive_from_the_registry() -> None:
 
 def test_an_optional_stage_attaches_per_job_and_rescales_the_bands() -> None:
     extra = StageSpec(
-        "uploading", "Upload", 25, "backend.pipeline.stages.finalize:FinalizeStage",
+        "extra", "Extra", 25, "backend.pipeline.stages.finalize:FinalizeStage",
         applies=lambda options: options.max_clips > 3,
     )  # fmt: skip
     registry = (*STAGES, extra)
     few, many = JobOptions(max_clips=2), JobOptions(max_clips=5)
-    assert [s.name for s in specs_for(few, registry)] == list(STAGE_NAMES)
-    assert [s.name for s in specs_for(many, registry)] == [*STAGE_NAMES, "uploading"]
+    # Without the option `publish`, the job has every stage but `uploading` (its own test below).
+    plain = [name for name in STAGE_NAMES if name != "uploading"]
+    assert [s.name for s in specs_for(few, registry)] == plain
+    assert [s.name for s in specs_for(many, registry)] == [*plain, "extra"]
     bands = bands_for(specs_for(many, registry))
-    assert bands["downloading"] == (0.0, 16.0) and bands["uploading"] == (80.0, 100.0)
+    assert bands["downloading"] == (0.0, 16.0) and bands["extra"] == (80.0, 100.0)
     stages = build_stages(many, registry)
     assert [s.name for s in stages][-1] == "finalizing"  # the factory built the named class
 
@@ -50,3 +53,19 @@ def test_each_job_carries_its_stage_plan() -> None:
         ("downloading", "Download", 0.0, 20.0),
         ("transcribing", "Transcribe", 20.0, 60.0),
     ]
+
+
+def test_publish_adds_the_uploading_step_after_the_pipeline() -> None:
+    from types import SimpleNamespace
+
+    from backend.services.job_views import stage_plan
+
+    options = JobOptions(publish={"privacy_status": "private", "top": 2})  # type: ignore[arg-type]
+    plan = stage_plan(SimpleNamespace(options=options.model_dump(mode="json")))  # type: ignore[arg-type]
+    assert [(p["name"], p["label"], p["start"], p["end"]) for p in plan][-2:] == [
+        ("finalizing", "Finalize", 100.0, 100.0),
+        ("uploading", "Publish", 100.0, 100.0),
+    ]
+    # The lifecycle runs it once the clips are stored: the processor gets only the pipeline's stages.
+    assert [s.name for s in build_stages(options)] == [n for n in STAGE_NAMES if n != "uploading"]
+    assert "uploading" not in [p["name"] for p in stage_plan(SimpleNamespace(options={}))]  # type: ignore[arg-type]

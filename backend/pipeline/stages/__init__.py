@@ -24,15 +24,22 @@ def _always(_options: JobOptions) -> bool:
     return True
 
 
+def _publishes(options: JobOptions) -> bool:
+    return options.publish is not None
+
+
 @dataclass(frozen=True)
 class StageSpec:
     name: str  # the job's `stage` while it runs
     label: str  # what the CLI and the dashboard call it
     weight: float  # share of the job's 0-100 progress
-    factory: str  # "module:Class" of the stage, imported when a job needs it
+    # "module:Class" of the stage, imported when a job needs it; None: a step of the job after
+    # the pipeline (its clips stored), run by the lifecycle rather than the processor.
+    factory: str | None
     applies: Callable[[JobOptions], bool] = _always
 
     def create(self) -> Stage:
+        assert self.factory is not None, f"{self.name} is not a pipeline stage"
         module, _, attribute = self.factory.partition(":")
         stage: Stage = getattr(importlib.import_module(module), attribute)()
         return stage
@@ -44,6 +51,8 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("analyzing", "Analyze", 20, "backend.pipeline.stages.analyze:AnalyzeStage"),
     StageSpec("rendering", "Render", 20, "backend.pipeline.stages.render:RenderStage"),
     StageSpec("finalizing", "Finalize", 0, "backend.pipeline.stages.finalize:FinalizeStage"),
+    # Job option `publish`: the best clips go to YouTube (backend/services/autopublish.py).
+    StageSpec("uploading", "Publish", 0, None, applies=_publishes),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(spec.name for spec in STAGES)
 LABELS: dict[str, str] = {spec.name: spec.label for spec in STAGES}
@@ -54,7 +63,7 @@ def specs_for(options: JobOptions, registry: tuple[StageSpec, ...] = STAGES) -> 
 
 
 def build_stages(options: JobOptions, registry: tuple[StageSpec, ...] = STAGES) -> list[Stage]:
-    return [spec.create() for spec in specs_for(options, registry)]
+    return [spec.create() for spec in specs_for(options, registry) if spec.factory is not None]
 
 
 def bands_for(specs: list[StageSpec]) -> dict[str, Band]:

@@ -108,6 +108,13 @@ export const JOB_OPTION_FIELDS = {
     "description": "free-text steering, e.g. 'moments about pricing'",
     "default": ""
   },
+  "publish": {
+    "type": "object",
+    "title": "publish",
+    "description": "publish the best clips to the linked YouTube channel; null: do not publish",
+    "default": null,
+    "nullable": true
+  },
   "resolution": {
     "type": "string",
     "enum": [

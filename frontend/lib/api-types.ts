@@ -1150,6 +1150,11 @@ export interface components {
              */
             prompt?: string;
             /**
+             * @description publish the best clips to the linked YouTube channel; null: do not publish
+             * @default null
+             */
+            publish?: components["schemas"]["PublishOption"] | null;
+            /**
              * Resolution
              * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
              * @default null
@@ -1243,6 +1248,11 @@ export interface components {
              * @default null
              */
             prompt?: string | null;
+            /**
+             * @description publish the best clips to the linked YouTube channel; null: do not publish
+             * @default null
+             */
+            publish?: components["schemas"]["PublishOption"] | null;
             /**
              * Resolution
              * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
@@ -1341,7 +1351,7 @@ export interface components {
          * JobStage
          * @enum {string}
          */
-        JobStage: "downloading" | "transcribing" | "analyzing" | "rendering" | "finalizing";
+        JobStage: "downloading" | "transcribing" | "analyzing" | "rendering" | "finalizing" | "uploading";
         /**
          * JobUploadForm
          * @description multipart/form-data: the video, optional SRT/VTT captions, options as a JSON string.
@@ -1552,6 +1562,28 @@ export interface components {
              * @default null
              */
             title?: string | null;
+        };
+        /**
+         * PublishOption
+         * @description The job option `publish`: after rendering, the best `top` clips go to the linked channel.
+         */
+        PublishOption: {
+            /**
+             * Privacy Status
+             * @enum {string}
+             */
+            privacy_status: "private" | "unlisted" | "public";
+            /**
+             * Publish At
+             * @description a future time: schedules the video (private only)
+             * @default null
+             */
+            publish_at?: string | null;
+            /**
+             * Top
+             * @description how many of the best clips to publish
+             */
+            top: number;
         };
         /** QueueStats */
         QueueStats: {

@@ -40,7 +40,11 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const fieldsMatchApi: Same<OptionField, keyof JobOptions> = true;
 void fieldsMatchApi;
 
-export const OPTION_FIELDS = Object.keys(JOB_OPTION_FIELDS) as OptionField[];
+// Options edited as one form field each. An object option (`publish`: which clips go to YouTube
+// after rendering) is not a settings field: sending it as text would be a 400.
+export const OPTION_FIELDS = (Object.keys(JOB_OPTION_FIELDS) as OptionField[]).filter(
+  (field) => (JOB_OPTION_FIELDS[field] as { type?: string }).type !== "object",
+);
 export type OptionErrors = Partial<Record<OptionField, string>>;
 
 export function optionMeta(field: OptionField): OptionMeta {

@@ -3,7 +3,7 @@
  * it can be tested alone: the schedule's time-zone conversion, the publish form's payload and
  * rules, the re-link banner's condition and the publications list's live reducer.
  */
-import { ApiError, type Clip, type Publication, type PrivacyStatus, type PublishRequest, type YouTubeStatus } from "./api";
+import { ApiError, type Clip, type JobOptions, type Publication, type PrivacyStatus, type PublishRequest, type YouTubeStatus } from "./api";
 import type { components } from "./api-types";
 
 export type PublicationProgressEvent = components["schemas"]["PublicationProgress"];
@@ -180,4 +180,60 @@ export function isActivePublication(pub: Pick<Publication, "status">): boolean {
 /** Cancel is offered while the upload has not reached YouTube's processing. */
 export function canCancel(pub: Pick<Publication, "status">): boolean {
   return pub.status === "queued" || pub.status === "uploading";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The new-job form's "publish when done" section: the job option `publish` (CONTRACTS §10)
+
+export type AutoPublishOption = NonNullable<JobOptions["publish"]>;
+export type AutoPublishField = "publish_top" | "publish_at";
+
+export interface AutoPublishDraft {
+  enabled: boolean;
+  privacy_status: PrivacyStatus;
+  /** As typed; validated against 1..max_clips. */
+  top: string;
+  /** Empty: publish when rendered; else a datetime-local value in the user's time zone. */
+  schedule: string;
+}
+
+/** The backend's own bound on `top`, used when the form's maximum clips is not a number yet. */
+export const TOP_MAX = 50;
+
+export const AUTO_PUBLISH_OFF: AutoPublishDraft = { enabled: false, privacy_status: "private", top: "1", schedule: "" };
+
+/** Offered only with a linked channel that still works: publishing otherwise fails the job's upload. */
+export function canAutoPublish(status: YouTubeStatus | undefined): boolean {
+  return !!status && status.configured && status.connected && !status.needs_relink;
+}
+
+/** The section's checks; nothing while it is unchecked. `maxClips` is the form's own (parsed) maximum. */
+export function autoPublishProblems(
+  draft: AutoPublishDraft,
+  maxClips: number | undefined,
+  now: Date = new Date(),
+): Partial<Record<AutoPublishField, string>> {
+  const problems: Partial<Record<AutoPublishField, string>> = {};
+  if (!draft.enabled) return problems;
+  const top = Number(draft.top.trim());
+  const limit = maxClips ?? TOP_MAX;
+  if (!draft.top.trim() || !Number.isInteger(top) || top < 1 || top > limit)
+    problems.publish_top = `A whole number from 1 to ${limit} (the job's maximum clips).`;
+  if (draft.schedule) {
+    const iso = localInputToUtcIso(draft.schedule);
+    if (!iso) problems.publish_at = "Not a valid date and time.";
+    else if (draft.privacy_status !== "private")
+      problems.publish_at = "A scheduled video must be private until it goes live (YouTube's rule).";
+    else if (new Date(iso).getTime() <= now.getTime()) problems.publish_at = "Pick a time in the future.";
+  }
+  return problems;
+}
+
+/** The option to send: an object, or undefined (unchecked: the key is left out, never sent as text). */
+export function autoPublishOption(draft: AutoPublishDraft): AutoPublishOption | undefined {
+  if (!draft.enabled) return undefined;
+  const option: AutoPublishOption = { privacy_status: draft.privacy_status, top: Number(draft.top.trim()) };
+  const publishAt = draft.schedule ? localInputToUtcIso(draft.schedule) : null;
+  if (publishAt) option.publish_at = publishAt;
+  return option;
 }

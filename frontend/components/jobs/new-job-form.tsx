@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useRef, useState, type FormEvent } from "react";
+import { AutoPublishFields } from "@/components/jobs/auto-publish-fields";
 import { OptionsFields } from "@/components/settings/options-fields";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -10,13 +11,15 @@ import { Input } from "@/components/ui/input";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { toast } from "@/components/ui/toast";
 import { useFormAction, type FieldErrors } from "@/hooks/use-form-action";
-import { api, type CriteriaSummary, type JobOptions, type Settings } from "@/lib/api";
+import { useQuery } from "@/hooks/use-query";
+import { api as defaultApi, type ApiClient, type CriteriaSummary, type JobOptions, type Settings } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes } from "@/lib/format";
 import { draftFromOptions, OPTION_FIELDS, optionsFromDraft } from "@/lib/options";
+import { AUTO_PUBLISH_OFF, autoPublishOption, autoPublishProblems, canAutoPublish, TOP_MAX } from "@/lib/youtube";
 
 type Source = "url" | "upload";
-const FIELDS = ["source_url", "file", "captions", ...OPTION_FIELDS] as const;
+const FIELDS = ["source_url", "file", "captions", ...OPTION_FIELDS, "publish_top", "publish_at"] as const;
 type Errors = FieldErrors<(typeof FIELDS)[number]>;
 
 export function validateSourceUrl(value: string): string | undefined {
@@ -35,10 +38,13 @@ export function NewJobForm({
   defaults,
   criteria,
   criteriaError,
+  api = defaultApi,
 }: {
   defaults: Settings;
   criteria: CriteriaSummary[] | undefined;
   criteriaError?: string;
+  /** Injected in tests. */
+  api?: ApiClient;
 }) {
   const router = useRouter();
   const [source, setSource] = useState<Source>("url");
@@ -47,12 +53,27 @@ export function NewJobForm({
   const [captions, setCaptions] = useState<File | null>(null);
   const [draft, setDraft] = useState(() => draftFromOptions(defaults));
   const [uploaded, setUploaded] = useState<number | null>(null);
+  const [autoPublish, setAutoPublish] = useState(AUTO_PUBLISH_OFF);
+  // 503 (no Google client) or no linked channel: the section is simply not there.
+  const youtube = useQuery("new-job-youtube", () => api.youtube.status());
+  const publishable = canAutoPublish(youtube.data) && !youtube.error;
   const abortRef = useRef<AbortController | null>(null);
   // Stays busy after success: the browser moves on to the new job's page.
   const { busy, fieldErrors: errors, formErrors, submit } = useFormAction(FIELDS, { holdBusyOnSuccess: true });
 
+  // The job's maximum clips bounds how many of its best can be published.
+  const maxClips = Number.parseInt(draft.max_clips, 10);
+  const topLimit = Number.isInteger(maxClips) && maxClips >= 1 ? Math.min(maxClips, TOP_MAX) : TOP_MAX;
+
+  function jobOptions(): JobOptions {
+    const { options } = optionsFromDraft(draft);
+    const publish = publishable ? autoPublishOption(autoPublish) : undefined;
+    return publish ? { ...options, publish } : options;
+  }
+
   function validate(): Errors {
     const errors: Errors = { ...optionsFromDraft(draft).errors };
+    if (publishable) Object.assign(errors, autoPublishProblems(autoPublish, topLimit));
     if (source === "url") errors.source_url = validateSourceUrl(url);
     else if (!file) errors.file = "Choose a video file.";
     if (captions && !/\.(vtt|srt)$/i.test(captions.name)) errors.captions = "Captions must be a .vtt or .srt file.";
@@ -61,7 +82,7 @@ export function NewJobForm({
 
   const onSubmit = (e: FormEvent) =>
     submit(e, validate, async () => {
-      const { options } = optionsFromDraft(draft);
+      const options = jobOptions();
       try {
         const job = source === "url" ? await api.jobs.createFromUrl({ source_url: url.trim(), options }) : await uploadFile(options);
         toast({ tone: "success", title: "Job created", description: "Processing starts shortly." });
@@ -163,10 +184,18 @@ export function NewJobForm({
             errors={errors}
             criteria={criteria}
             criteriaError={criteriaError}
-              idPrefix="job"
+            idPrefix="job"
           />
         </div>
       </Card>
+      {publishable && (
+        <Card>
+          <CardHeader title="YouTube" description={`Publishes the job's best clips to ${youtube.data?.channel?.title ?? "your channel"}.`} />
+          <div className="p-4 sm:p-6">
+            <AutoPublishFields draft={autoPublish} onChange={setAutoPublish} errors={errors} maxClips={topLimit} />
+          </div>
+        </Card>
+      )}
       {uploaded !== null && (
         <div aria-live="polite">
           <p className="mb-1 text-sm text-zinc-600">{uploaded < 100 ? "Uploading…" : "Upload complete, checking the file…"}</p>

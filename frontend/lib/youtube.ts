@@ -111,14 +111,19 @@ export function publishProblems(draft: PublishDraft, now: Date = new Date()): Pa
   if (/[<>]/.test(draft.title) || /[<>]/.test(draft.description)) {
     problems[/[<>]/.test(draft.title) ? "title" : "description"] = "YouTube does not accept < or >.";
   }
-  if (draft.schedule) {
-    const iso = localInputToUtcIso(draft.schedule);
-    if (!iso) problems.publish_at = "Not a valid date and time.";
-    else if (draft.privacy_status !== "private")
-      problems.publish_at = "A scheduled video must be private until it goes live (YouTube's rule).";
-    else if (new Date(iso).getTime() <= now.getTime()) problems.publish_at = "Pick a time in the future.";
-  }
+  const schedule = scheduleProblem(draft.schedule, draft.privacy_status, now);
+  if (schedule) problems.publish_at = schedule;
   return problems;
+}
+
+/** What is wrong with a schedule (local date-time input), if anything: YouTube's rules. */
+function scheduleProblem(schedule: string, privacy: string, now: Date): string | undefined {
+  if (!schedule) return undefined;
+  const iso = localInputToUtcIso(schedule);
+  if (!iso) return "Not a valid date and time.";
+  if (privacy !== "private") return "A scheduled video must be private until it goes live (YouTube's rule).";
+  if (new Date(iso).getTime() <= now.getTime()) return "Pick a time in the future.";
+  return undefined;
 }
 
 /** The request body: only the flags that are on, publish_at as UTC ISO. */
@@ -219,13 +224,8 @@ export function autoPublishProblems(
   const limit = maxClips ?? TOP_MAX;
   if (!draft.top.trim() || !Number.isInteger(top) || top < 1 || top > limit)
     problems.publish_top = `A whole number from 1 to ${limit} (the job's maximum clips).`;
-  if (draft.schedule) {
-    const iso = localInputToUtcIso(draft.schedule);
-    if (!iso) problems.publish_at = "Not a valid date and time.";
-    else if (draft.privacy_status !== "private")
-      problems.publish_at = "A scheduled video must be private until it goes live (YouTube's rule).";
-    else if (new Date(iso).getTime() <= now.getTime()) problems.publish_at = "Pick a time in the future.";
-  }
+  const schedule = scheduleProblem(draft.schedule, draft.privacy_status, now);
+  if (schedule) problems.publish_at = schedule;
   return problems;
 }
 

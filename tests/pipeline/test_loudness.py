@@ -3,7 +3,6 @@ measure the delivered file with ebur128 (true peak)."""
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 from pathlib import Path
@@ -81,23 +80,8 @@ def encode(source: Path, start: float, duration: float, graph: Graph, out: Path)
 
 
 def sample_rate(path: Path) -> int:
-    data = json.loads(
-        ffmpeg.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-print_format",
-                "json",
-                "-show_streams",
-                "-select_streams",
-                "a",
-                str(path),
-            ],
-            timeout=60,
-        )  # fmt: skip
-    )
-    return int(data["streams"][0]["sample_rate"])
+    audio = next(s for s in ffmpeg.ffprobe_json(path)["streams"] if s["codec_type"] == "audio")
+    return int(audio["sample_rate"])
 
 
 def test_measure_reads_a_sine_exactly(tmp_path: Path) -> None:

@@ -8,7 +8,14 @@ from flask_jwt_extended import jwt_required
 
 from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
-from backend.schemas.publications import PublicationList, PublicationListQuery, PublicationOut, PublishIn
+from backend.schemas.publications import (
+    PublicationList,
+    PublicationListQuery,
+    PublicationOut,
+    PublishIn,
+    StatsHistory,
+    StatsPoint,
+)
 from backend.services import publications as pub_service
 from backend.services.youtube import require_configured
 from backend.youtube import uploader
@@ -59,6 +66,15 @@ def list_publications() -> ResponseReturnValue:
 @spec.validate(resp=responses({"HTTP_200": PublicationOut}, 401, 404), tags=["publications"], security=AUTH)
 def get_publication(publication_id: str) -> ResponseReturnValue:
     return jsonify(pub_service.serialize(pub_service.get(current_user_id(), publication_id)))
+
+
+@bp.get("/publications/<publication_id>/stats")
+@jwt_required()
+@spec.validate(resp=responses({"HTTP_200": StatsHistory}, 401, 404), tags=["publications"], security=AUTH)
+def stats_history(publication_id: str) -> ResponseReturnValue:
+    rows = pub_service.stats_history(current_user_id(), publication_id)
+    points = [StatsPoint.model_validate(row, from_attributes=True) for row in rows]
+    return jsonify(StatsHistory(publication_id=publication_id, items=points).model_dump(mode="json"))
 
 
 @bp.post("/publications/<publication_id>/retry")

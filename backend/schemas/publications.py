@@ -40,6 +40,20 @@ class PublicationOut(OutModel):
     updated_at: UTCTime
 
 
+class StatsPoint(BaseModel):
+    views: int
+    likes: int
+    comments: int
+    recorded_at: UTCTime
+
+
+class StatsHistory(BaseModel):
+    """Every reading kept for a published video, oldest first (the dashboard's chart)."""
+
+    publication_id: str
+    items: list[StatsPoint]
+
+
 class PublicationList(PageMeta):
     items: list[PublicationOut]
 

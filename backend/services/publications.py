@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from backend.config import Config
 from backend.errors import Conflict
 from backend.extensions import db
-from backend.models import Clip, Publication, PublicationStatus, utcnow
+from backend.models import Clip, Publication, PublicationStat, PublicationStatus, utcnow
 from backend.realtime.emitter import Emitter
 from backend.schemas.publications import PublicationOut, PublishIn
 from backend.services.ownership import get_owned
@@ -119,6 +119,22 @@ def create(
 
 def get(user_id: str, publication_id: str) -> Publication:
     return get_owned(Publication, user_id, publication_id, "publication")
+
+
+# A reading every YOUTUBE_STATS_INTERVAL (6 h by default) is 4 a day: a year fits in 1,500.
+HISTORY_LIMIT = 1500
+
+
+def stats_history(user_id: str, publication_id: str) -> list[PublicationStat]:
+    """The newest HISTORY_LIMIT readings of one of the user's publications, oldest first."""
+    pub = get(user_id, publication_id)
+    newest = db.session.scalars(
+        select(PublicationStat)
+        .where(PublicationStat.publication_id == pub.id)
+        .order_by(PublicationStat.recorded_at.desc(), PublicationStat.id)
+        .limit(HISTORY_LIMIT)
+    )
+    return list(reversed(list(newest)))
 
 
 def page(

@@ -536,6 +536,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/publications/{publication_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** stats_history <GET> */
+        get: operations["get__api_v1_publications_{publication_id}_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -1716,6 +1733,27 @@ export interface components {
             name: components["schemas"]["JobStage"];
             /** Start */
             start: number;
+        };
+        /**
+         * StatsHistory
+         * @description Every reading kept for a published video, oldest first (the dashboard's chart).
+         */
+        StatsHistory: {
+            /** Items */
+            items: components["schemas"]["StatsPoint"][];
+            /** Publication Id */
+            publication_id: string;
+        };
+        /** StatsPoint */
+        StatsPoint: {
+            /** Comments */
+            comments: number;
+            /** Likes */
+            likes: number;
+            /** Recorded At */
+            recorded_at: string;
+            /** Views */
+            views: number;
         };
         /** TranscriptOut */
         TranscriptOut: {
@@ -3828,6 +3866,55 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    "get__api_v1_publications_{publication_id}_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                publication_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsHistory"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -64,6 +64,9 @@ export type YouTubeStatus = components["schemas"]["YouTubeStatus"];
 export type Publication = components["schemas"]["PublicationOut"];
 export type PublicationList = components["schemas"]["PublicationList"];
 export type PublicationStatus = Publication["status"];
+/** GET /publications/{id}/stats: every statistics reading kept, oldest first. */
+export type StatsHistory = components["schemas"]["StatsHistory"];
+export type StatsPoint = components["schemas"]["StatsPoint"];
 export type PrivacyStatus = Publication["privacy_status"];
 /** POST /clips/{id}/publish; 202 with the queued Publication. */
 export type PublishRequest = JsonBody<ClipPublishPath, "post">;
@@ -370,6 +373,7 @@ export function createApiClient(config: ApiClientConfig = {}) {
       retry: (id: string) => request<Publication>("post", `/api/v1/publications/${enc(id)}/retry`),
       cancel: (id: string) => request<void>("delete", `/api/v1/publications/${enc(id)}`),
       refreshStats: (id: string) => request<Publication>("post", `/api/v1/publications/${enc(id)}/refresh-stats`),
+      statsHistory: (id: string) => request<StatsHistory>("get", `/api/v1/publications/${enc(id)}/stats`),
     },
     settings: {
       get: () => request<Settings>("get", "/api/v1/settings"),

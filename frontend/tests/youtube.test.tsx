@@ -7,6 +7,7 @@ import { PublishForm } from "@/components/youtube/publish-dialog";
 import { YouTubeCard } from "@/components/youtube/youtube-card";
 import { ApiError, createApiClient, type Publication, type YouTubeStatus } from "@/lib/api";
 import { createLiveSocket } from "@/lib/socket";
+import { chartGeometry, chartSummary } from "@/lib/stats-chart";
 import {
   applyPublicationEvent,
   canCancel,
@@ -296,6 +297,63 @@ describe("PublicationsPage live", () => {
     } finally {
       socket.disconnect();
       io.close();
+      await srv.close();
+    }
+  });
+});
+
+describe("stats history chart", () => {
+  const point = (views: number, at: string) => ({ views, likes: Math.floor(views / 10), comments: 1, recorded_at: at });
+
+  it("places readings by their time, scaled from zero to the maximum", () => {
+    const items = [point(0, "2026-01-01T00:00:00Z"), point(50, "2026-01-01T01:00:00Z"), point(100, "2026-01-01T04:00:00Z")];
+    const g = chartGeometry(items, "views", 320, 80);
+    // 1 h of 4 h puts the middle reading a quarter of the way along, at half height.
+    expect(g?.line).toBe("0,80 80,40 320,0");
+    expect(g?.area).toBe("0,80 0,80 80,40 320,0 320,80");
+    expect(g?.max).toBe(100);
+    expect(chartGeometry([], "views", 320, 80)).toBeNull();
+    expect(chartGeometry([point(7, "2026-01-01T00:00:00Z")], "views", 320, 80)?.line).toBe("160,0");
+    expect(chartGeometry([point(0, "2026-01-01T00:00:00Z")], "likes", 320, 80)?.line).toBe("160,80");
+    expect(chartSummary(items, "views", (iso) => iso.slice(11, 16))).toBe("0 → 100 views from 00:00 to 04:00, 3 readings.");
+    expect(chartSummary([], "views", String)).toBe("No readings yet.");
+  });
+
+  it("loads the history of a published video, switches series and reloads after a refresh", async () => {
+    let readings = [point(12, "2026-01-01T00:00:00Z"), point(20, "2026-01-01T06:00:00Z")];
+    const published = pub({
+      status: "published",
+      progress: 100,
+      youtube_video_id: "abc",
+      url: "https://www.youtube.com/shorts/abc",
+      stats: { views: 20, likes: 2, comments: 1, refreshed_at: "2026-01-01T06:00:00Z" },
+    });
+    const srv = await startServer((req, res) => {
+      if (req.url?.startsWith("/api/v1/publications?")) return sendJson(res, 200, { items: [published], total: 1, limit: 20, offset: 0 });
+      if (req.url === "/api/v1/publications/pub-1/stats") return sendJson(res, 200, { publication_id: "pub-1", items: readings });
+      if (req.url === "/api/v1/publications/pub-1/refresh-stats" && req.method === "POST") {
+        readings = [...readings, point(90, "2026-01-01T12:00:00Z")];
+        return sendJson(res, 200, { ...published, stats: { views: 90, likes: 9, comments: 1, refreshed_at: "2026-01-01T12:00:00Z" } });
+      }
+      return sendJson(res, 404, {});
+    });
+    const socket = createLiveSocket(srv.url);
+    try {
+      const user = userEvent.setup();
+      render(<PublicationsPage api={createApiClient({ baseUrl: srv.url, readCookie: () => undefined })} live={{ socket }} />);
+      await user.click(await screen.findByRole("button", { name: "Chart" }));
+      const chart = await screen.findByRole("img", { name: /12 → 20 views .*2 readings/ });
+      expect(within(screen.getByTestId("stats-chart")).getByTestId("stats-line").getAttribute("points")).toBe("0,32 320,0");
+      await user.click(screen.getByRole("button", { name: "Likes" }));
+      expect(screen.getByRole("button", { name: "Likes" })).toHaveAttribute("aria-pressed", "true");
+      expect(screen.getByRole("img", { name: /1 → 2 likes/ })).toBeInTheDocument();
+      expect(chart).toBeInTheDocument();
+      await user.click(screen.getByRole("button", { name: "Refresh stats" }));
+      expect(await screen.findByRole("img", { name: /1 → 9 likes .*3 readings/ })).toBeInTheDocument();
+      await user.click(screen.getByRole("button", { name: "Hide chart" }));
+      expect(screen.queryByTestId("stats-chart")).toBeNull();
+    } finally {
+      socket.disconnect();
       await srv.close();
     }
   });

@@ -179,6 +179,7 @@ def test_idor_every_new_endpoint_is_404(
     assert client.post(f"{base}/retry", headers=eve).status_code == 404
     assert client.delete(base, headers=eve).status_code == 404
     assert client.post(f"{base}/refresh-stats", headers=eve).status_code == 404
+    assert client.get(f"{base}/stats", headers=eve).status_code == 404
     assert client.get("/api/v1/publications", headers=eve).get_json()["total"] == 0
     assert client.get(f"/api/v1/publications?clip_id={clip_id}", headers=eve).get_json()["items"] == []
 
@@ -197,11 +198,9 @@ def test_stats_refresh_keeps_history_and_retry_needs_failed(
     assert fresh["stats"]["views"] == 12 and fresh["stats"]["likes"] == 3 and fresh["stats"]["comments"] == 1
     google.state.videos[pub["youtube_video_id"]].stats.update(viewCount="20")
     client.post(f"/api/v1/publications/{pub['id']}/refresh-stats", headers=linked)
-    with app.app_context():
-        from backend.models import PublicationStat
-
-        assert [s.views for s in db.session.query(PublicationStat).order_by(PublicationStat.recorded_at)] == [
-            12,
-            20,
-        ]
+    history = client.get(f"/api/v1/publications/{pub['id']}/stats", headers=linked).get_json()
+    assert history["publication_id"] == pub["id"]
+    assert [(p["views"], p["likes"], p["comments"]) for p in history["items"]] == [(12, 3, 1), (20, 3, 1)]
+    times = [p["recorded_at"] for p in history["items"]]
+    assert times == sorted(times) and all(t.endswith("Z") for t in times)
     assert client.post(f"/api/v1/publications/{pub['id']}/retry", headers=linked).status_code == 409

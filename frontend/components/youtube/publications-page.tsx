@@ -9,6 +9,7 @@ import { ProgressBar } from "@/components/ui/progress-bar";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import { StatsChart } from "@/components/youtube/stats-chart";
 import type { LiveOptions } from "@/hooks/use-live-connection";
 import { usePublicationsLive } from "@/hooks/use-publications-live";
 import { api as defaultApi, errorMessage, type ApiClient, type Publication } from "@/lib/api";
@@ -21,6 +22,7 @@ const numbers = new Intl.NumberFormat();
 function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiClient; onChanged: (p: Publication) => void }) {
   const [busy, setBusy] = useState<"retry" | "cancel" | "stats" | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [showChart, setShowChart] = useState(false);
 
   const act = async (kind: "retry" | "cancel" | "stats") => {
     setBusy(kind);
@@ -78,9 +80,14 @@ function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiCli
         )}
         <span className="ml-auto flex gap-2">
           {pub.status === "published" && (
-            <Button variant="ghost" size="sm" busy={busy === "stats"} onClick={() => void act("stats")}>
-              Refresh stats
-            </Button>
+            <>
+              <Button variant="ghost" size="sm" aria-expanded={showChart} onClick={() => setShowChart((v) => !v)}>
+                {showChart ? "Hide chart" : "Chart"}
+              </Button>
+              <Button variant="ghost" size="sm" busy={busy === "stats"} onClick={() => void act("stats")}>
+                Refresh stats
+              </Button>
+            </>
           )}
           {pub.status === "failed" && (
             <Button variant="secondary" size="sm" busy={busy === "retry"} onClick={() => void act("retry")}>
@@ -94,6 +101,9 @@ function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiCli
           )}
         </span>
       </div>
+      {showChart && pub.status === "published" && (
+        <StatsChart api={api} publicationId={pub.id} version={pub.stats?.refreshed_at ?? ""} />
+      )}
       <ConfirmDialog
         open={confirmCancel}
         title="Cancel this upload?"

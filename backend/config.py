@@ -107,6 +107,8 @@ class Config:
     youtube_api_base_url: str = "https://www.googleapis.com/"
     youtube_stats_interval: float = 21600.0  # seconds between statistics refreshes
     youtube_upload_chunk_bytes: int = 8 * 1024 * 1024  # a multiple of 256 KiB
+    youtube_daily_quota_units: int = 10_000  # the project's Data API units per day (Google's default)
+    youtube_daily_uploads: int = 100  # the separate daily upload count some of Google's pages name
 
     @property
     def is_production(self) -> bool:

@@ -13,6 +13,20 @@ class ChannelOut(BaseModel):
     thumbnail_url: str | None
 
 
+class QuotaOut(BaseModel):
+    """Today's YouTube Data API spending by this server, against both documented limits."""
+
+    day: str = Field(description="The quota day (Pacific time), YYYY-MM-DD.")
+    units_used: int
+    units_limit: int
+    units_left: int
+    uploads_used: int
+    uploads_limit: int
+    uploads_left: int
+    upload_units: int = Field(description="Units one upload costs.")
+    resets_at: UTCTime
+
+
 class YouTubeStatus(BaseModel):
     configured: bool
     connected: bool
@@ -20,6 +34,7 @@ class YouTubeStatus(BaseModel):
     channel: ChannelOut | None
     scopes: list[str]
     connected_at: UTCTime | None
+    quota: QuotaOut | None = Field(None, description="Null when YouTube is not configured.")
 
 
 class ConnectOut(BaseModel):

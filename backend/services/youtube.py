@@ -19,7 +19,7 @@ from backend.errors import ServiceUnavailable, ValidationFailed
 from backend.extensions import db
 from backend.models import OAuthState, YouTubeAccount, utcnow
 from backend.schemas.youtube import YouTubeStatus
-from backend.youtube import google
+from backend.youtube import google, quota
 from backend.youtube.crypto import TokenCipher
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def status(user_id: str, config: Config) -> dict[str, Any]:
             "channel": channel,
             "scopes": list(account.scopes) if account else [],
             "connected_at": account.connected_at if account else None,
+            "quota": quota.usage(config) if config.youtube_configured else None,
         }
     ).model_dump(mode="json")
 

@@ -13,10 +13,8 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httplib2
 from flask import Flask
@@ -33,21 +31,19 @@ from backend.models import (
     PublicationStat,
     PublicationStatus,
     YouTubeAccount,
-    YouTubeQuotaDay,
 )
 from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import Emitter
 from backend.schemas.publications import PublicationProgress
 from backend.services import publications as pub_service
 from backend.services import storage
-from backend.youtube import google
+from backend.youtube import google, quota
 from backend.youtube.crypto import TokenCipher
 from backend.youtube.media import FileChunks
+from backend.youtube.quota import LIST_UNITS, THUMBNAIL_UNITS, UPLOAD_UNITS
 
 log = logging.getLogger(__name__)
 MAX_TRANSIENT = 8  # consecutive 5xx / dropped connections before giving up
-UPLOAD_UNITS, THUMBNAIL_UNITS, LIST_UNITS = 1600, 50, 1
-DAILY_UNITS, DAILY_UPLOADS = 10_000, 100
 PROGRESS_EVERY = 0.25  # seconds between progress events
 
 
@@ -244,7 +240,7 @@ def _failure(err: HttpError) -> PublishFailure:
     if reason == "quotaExceeded":
         return PublishFailure(
             "youtube_quota_exceeded",
-            f"The API project's daily YouTube quota ({DAILY_UNITS:,} units; "
+            "The API project's daily YouTube quota (10,000 units unless Google raised it; "
             f"an upload costs {UPLOAD_UNITS:,}) is used up. It resets at midnight Pacific time.",
         )
     if reason == "uploadLimitExceeded":
@@ -299,7 +295,7 @@ def _finish(config: Config, emitter: Emitter, upload: Upload, video: dict[str, A
     assert pub is not None
     pub.youtube_video_id, pub.status, pub.progress = video["id"], PublicationStatus.PROCESSING.value, 100.0
     db.session.commit()
-    count_quota(config, UPLOAD_UNITS, uploads=1)
+    quota.count(config, UPLOAD_UNITS, uploads=1)
     warnings = []
     actual = (video.get("status") or {}).get("privacyStatus")
     if actual and actual != upload.requested_privacy:
@@ -323,7 +319,7 @@ def _set_thumbnail(config: Config, upload: Upload, video_id: str) -> str | None:
         service = google.youtube(config, google.load_credentials(config, upload.credentials))
         media = MediaFileUpload(str(upload.thumbnail), mimetype="image/jpeg")
         service.thumbnails().set(videoId=video_id, media_body=media).execute()
-        count_quota(config, THUMBNAIL_UNITS)
+        quota.count(config, THUMBNAIL_UNITS)
     except (HttpError, RefreshError, OSError, httplib2.HttpLib2Error) as err:
         # YouTube may refuse custom thumbnails (Shorts, unverified channels): the video is up.
         log.info("thumbnail refused for %s: %s", video_id, type(err).__name__)
@@ -346,22 +342,6 @@ def _mark_relink(user_id: str) -> None:
     db.session.execute(
         update(YouTubeAccount).where(YouTubeAccount.user_id == user_id).values(needs_relink=True)
     )
-    db.session.commit()
-
-
-def quota_day() -> datetime:
-    return datetime.now(ZoneInfo("America/Los_Angeles"))
-
-
-def count_quota(config: Config, units: int, uploads: int = 0) -> None:
-    """Both documented counts, per API project per (Pacific) day."""
-    project, day = config.google_client_id or "default", quota_day().date()
-    row = db.session.get(YouTubeQuotaDay, (project, day))
-    if row is None:
-        row = YouTubeQuotaDay(project=project, day=day, units=0, uploads=0)
-        db.session.add(row)
-    row.units += units
-    row.uploads += uploads
     db.session.commit()
 
 
@@ -388,7 +368,7 @@ def _stats_batch(config: Config, service: Any, pubs: list[Publication]) -> None:
         i["id"]: i.get("statistics", {})
         for i in service.videos().list(part="statistics", id=ids).execute().get("items", [])
     }
-    count_quota(config, LIST_UNITS)
+    quota.count(config, LIST_UNITS)
     now = pub_service.utcnow()
     for pub in pubs:
         stats = items.get(pub.youtube_video_id or "")

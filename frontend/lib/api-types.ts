@@ -1611,6 +1611,36 @@ export interface components {
             /** Workers */
             workers: number;
         };
+        /**
+         * QuotaOut
+         * @description Today's YouTube Data API spending by this server, against both documented limits.
+         */
+        QuotaOut: {
+            /**
+             * Day
+             * @description The quota day (Pacific time), YYYY-MM-DD.
+             */
+            day: string;
+            /** Resets At */
+            resets_at: string;
+            /** Units Left */
+            units_left: number;
+            /** Units Limit */
+            units_limit: number;
+            /** Units Used */
+            units_used: number;
+            /**
+             * Upload Units
+             * @description Units one upload costs.
+             */
+            upload_units: number;
+            /** Uploads Left */
+            uploads_left: number;
+            /** Uploads Limit */
+            uploads_limit: number;
+            /** Uploads Used */
+            uploads_used: number;
+        };
         /** RefreshOut */
         RefreshOut: {
             /** Access Token */
@@ -1825,6 +1855,11 @@ export interface components {
             connected_at: string | null;
             /** Needs Relink */
             needs_relink: boolean;
+            /**
+             * @description Null when YouTube is not configured.
+             * @default null
+             */
+            quota?: components["schemas"]["QuotaOut"] | null;
             /** Scopes */
             scopes: string[];
         };

@@ -237,3 +237,13 @@ export function autoPublishOption(draft: AutoPublishDraft): AutoPublishOption | 
   if (publishAt) option.publish_at = publishAt;
   return option;
 }
+
+// ---------------------------------------------------------------------------------------------
+// What is left of today's YouTube quota
+
+export type YouTubeQuota = NonNullable<YouTubeStatus["quota"]>;
+
+/** How many more uploads today's quota allows: the tighter of the two documented limits. */
+export function uploadsLeftToday(quota: YouTubeQuota): number {
+  return Math.min(Math.floor(quota.units_left / Math.max(1, quota.upload_units)), quota.uploads_left);
+}

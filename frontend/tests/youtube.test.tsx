@@ -19,6 +19,7 @@ import {
   publishPayload,
   publishProblems,
   showRelinkBanner,
+  uploadsLeftToday,
   utcIsoToLocalInput,
 } from "@/lib/youtube";
 import { sendJson, startServer } from "./helpers/server";
@@ -226,6 +227,32 @@ describe("YouTubeCard", () => {
       const help = await screen.findByTestId("youtube-not-configured");
       for (const name of ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRETS_FILE", "TOKEN_ENCRYPTION_KEY"])
         expect(help).toHaveTextContent(name);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("shows what is left of today's quota, the tighter of the two limits", async () => {
+    const quota = {
+      day: "2026-03-01",
+      units_used: 1650,
+      units_limit: 10000,
+      units_left: 8350,
+      uploads_used: 1,
+      uploads_limit: 100,
+      uploads_left: 99,
+      upload_units: 1600,
+      resets_at: "2026-03-02T08:00:00Z",
+    };
+    expect(uploadsLeftToday(quota)).toBe(5);
+    expect(uploadsLeftToday({ ...quota, units_left: 10000, uploads_left: 2 })).toBe(2);
+    expect(uploadsLeftToday({ ...quota, units_left: 1599 })).toBe(0);
+    const srv = await startServer((_req, res) => sendJson(res, 200, status({ quota })));
+    try {
+      render(<YouTubeCard api={createApiClient({ baseUrl: srv.url, readCookie: () => undefined })} />);
+      const line = await screen.findByTestId("youtube-quota");
+      expect(line).toHaveTextContent("About 5 more uploads today");
+      expect(line).toHaveTextContent("8,350 of 10,000 API units left (an upload costs 1,600) · 99 of 100 uploads left");
     } finally {
       await srv.close();
     }

@@ -77,6 +77,26 @@ def test_publish_end_to_end(
     with app.app_context():
         quota = db.session.query(YouTubeQuotaDay).one()
         assert quota.uploads == 1 and quota.units == 1650
+    left = client.get("/api/v1/youtube", headers=linked).get_json()["quota"]
+    assert left["units_used"] == 1650 and left["units_left"] == 10_000 - 1650 and left["units_limit"] == 10_000
+    assert left["uploads_used"] == 1 and left["uploads_left"] == 99 and left["upload_units"] == 1600
+
+
+def test_quota_day_is_pacific_and_resets_at_its_midnight(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from backend.api.common import CONFIG_KEY
+    from backend.youtube import quota
+
+    with app.app_context():
+        config = app.extensions[CONFIG_KEY]
+        # 07:30 UTC on 2 March is still 1 March in California (UTC-8 in winter).
+        used = quota.usage(config, now=datetime(2026, 3, 2, 7, 30, tzinfo=UTC))
+        assert used["day"] == "2026-03-01" and used["resets_at"] == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+        assert used["units_used"] == 0 and used["uploads_left"] == config.youtube_daily_uploads
+        # In summer (UTC-7) the day ends an hour earlier in UTC.
+        summer = quota.usage(config, now=datetime(2026, 7, 2, 6, 0, tzinfo=UTC))
+        assert summer["day"] == "2026-07-01" and summer["resets_at"] == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("fault", ["fail_chunks", "drop_chunks"])

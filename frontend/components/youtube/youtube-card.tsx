@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { QuotaLine } from "@/components/youtube/quota-line";
 import { FormError } from "@/components/ui/field";
 import { ErrorState, LoadingState } from "@/components/ui/states";
 import { toast } from "@/components/ui/toast";
@@ -109,6 +110,7 @@ export function YouTubeCard({ api = defaultApi, navigate = (url: string) => wind
       <div className="space-y-3 p-4">
         <FormError messages={error ? [error] : []} />
         {body}
+        {data?.quota && !notConfigured && <QuotaLine quota={data.quota} />}
       </div>
       <ConfirmDialog
         open={confirming}

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { defineConfig, devices } from "@playwright/test";
  */
 const BACKEND_PORT = Number(process.env.E2E_BACKEND_PORT ?? 5055);
 const FRONTEND_PORT = Number(process.env.E2E_FRONTEND_PORT ?? 3055);
+const GOOGLE_PORT = Number(process.env.E2E_GOOGLE_PORT ?? 5056);
 const backendUrl = `http://127.0.0.1:${BACKEND_PORT}`;
 // E2E_BASE_URL: test a dashboard (and its backend) already running there instead of starting
 // both, for quick iterations; the full run (scripts/frontend-test.sh) starts its own.
@@ -23,6 +25,12 @@ const repoRoot = path.resolve(here, "..");
 // Workers re-read this file; the environment carries the first process's choice to them.
 process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), "viral-clipper-e2e-"));
 const dataDir = process.env.E2E_DATA_DIR;
+// The local Google (tests/youtube/google_server.py): OAuth, the Data API and its uploads. The
+// specs read what it received through its /_emulator endpoints.
+process.env.E2E_GOOGLE_URL ??= `http://127.0.0.1:${GOOGLE_PORT}/`;
+const googleUrl = process.env.E2E_GOOGLE_URL;
+// A Fernet key: 32 random bytes, URL-safe base64 with its padding.
+process.env.E2E_TOKEN_KEY ??= `${randomBytes(32).toString("base64url")}=`;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -56,6 +64,15 @@ export default defineConfig({
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
   webServer: external ? undefined : [
     {
+      command: `.venv/bin/python -m tests.youtube.google_server --port ${GOOGLE_PORT}`,
+      cwd: repoRoot,
+      url: `${googleUrl}_emulator/log`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
       command: `.venv/bin/python -m backend serve --port ${BACKEND_PORT}`,
       cwd: repoRoot,
       url: `${backendUrl}/health`,
@@ -71,6 +88,17 @@ export default defineConfig({
         CORS_ORIGINS: baseURL,
         // Every test registers its own user from 127.0.0.1; the default 10/hour would trip.
         REGISTER_RATE_LIMIT: "1000 per hour",
+        // YouTube through the local Google (the client the emulator knows).
+        GOOGLE_CLIENT_ID: "local-client-id.apps.googleusercontent.com",
+        GOOGLE_CLIENT_SECRET: "local-client-secret",
+        GOOGLE_AUTH_URI: `${googleUrl}o/oauth2/auth`,
+        GOOGLE_TOKEN_URI: `${googleUrl}token`,
+        GOOGLE_REVOKE_URI: `${googleUrl}revoke`,
+        YOUTUBE_API_BASE_URL: googleUrl,
+        GOOGLE_REDIRECT_URI: `${baseURL}/youtube/callback`,
+        TOKEN_ENCRYPTION_KEY: process.env.E2E_TOKEN_KEY,
+        // Small chunks, so an upload of a short clip shows several progress events.
+        YOUTUBE_UPLOAD_CHUNK_BYTES: String(256 * 1024),
       },
     },
     {

@@ -64,9 +64,7 @@ async function expectPageHealthy(page: Page, url: string, errors: string[], stat
   expect.soft(bad, url).toEqual([]);
   // A 404 page answers 404, which the browser reports about the document itself.
   const own = `status of ${status} (Not Found) (${response?.url()})`;
-  // Without Google settings (as here) GET /api/v1/youtube answers 503 youtube_not_configured by
-  // contract, and Settings explains it; the browser logs that answer, which is not a fault.
-  const expected = (e: string) => (status !== 200 && e.endsWith(own)) || /status of 503 .*\/api\/v1\/youtube\)$/.test(e);
+  const expected = (e: string) => status !== 200 && e.endsWith(own);
   expect.soft(errors.filter((e) => !expected(e)), url).toEqual([]);
 }
 

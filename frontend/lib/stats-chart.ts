@@ -9,6 +9,9 @@ export interface ChartGeometry {
   /** The same line closed along the bottom edge, for the filled area under it. */
   area: string;
   max: number;
+  /** Where the newest reading sits. */
+  lastX: number;
+  lastY: number;
 }
 
 /** The oldest and newest reading, or null when there are none. */
@@ -33,8 +36,11 @@ export function chartGeometry(items: StatsPoint[], series: StatsSeries, width: n
     // One reading (or all at the same instant) sits in the middle rather than on the edge.
     round(span > 0 ? ((Date.parse(p.recorded_at) - start) / span) * width : width / 2),
   );
-  const line = items.map((p, i) => `${xs[i]},${round(max > 0 ? height - (p[series] / max) * height : height)}`).join(" ");
-  return { line, area: `${xs[0]},${height} ${line} ${xs[xs.length - 1]},${height}`, max };
+  const ys = items.map((p) => round(max > 0 ? height - (p[series] / max) * height : height));
+  const line = xs.map((x, i) => `${x},${ys[i]}`).join(" ");
+  const lastX = xs[xs.length - 1] ?? 0;
+  const lastY = ys[ys.length - 1] ?? height;
+  return { line, area: `${xs[0]},${height} ${line} ${lastX},${height}`, max, lastX, lastY };
 }
 
 function round(value: number): number {

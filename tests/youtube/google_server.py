@@ -7,6 +7,9 @@ YOUTUBE_API_BASE_URL. Faults are switched on per test (`server.faults`); every r
 recorded (`server.log`) so tests can assert what the client really sent.
 
 Run alone (for a server in another process): `python -m tests.youtube.google_server --port N`.
+A test in another process (the browser tests) inspects it through `/_emulator/*`: `GET videos`
+(each video's size, SHA-256, thumbnail and metadata), `GET log` (the kinds of requests seen) and
+`POST faults` (a JSON object of `Faults` fields to set). These are the emulator's own, not Google's.
 """
 
 from __future__ import annotations
@@ -155,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
             ("POST", "/resumable/upload/youtube/v3/videos"): self._upload_start,
             ("PUT", "/upload/youtube/v3/videos"): self._upload_put,
             ("POST", "/upload/youtube/v3/thumbnails/set"): self._thumbnail,
+            ("GET", "/_emulator/videos"): self._inspect_videos,
+            ("GET", "/_emulator/log"): lambda: self._send(200, {"kinds": self.state.kinds()}),
+            ("POST", "/_emulator/faults"): self._set_faults,
         }
         handler = routes.get((method, path))
         if handler is None:
@@ -446,6 +452,33 @@ class Handler(BaseHTTPRequestHandler):
                 "items": [{"default": {"url": f"{self.server.base_url}vi/{video_id}/default.jpg"}}],
             },
         )
+
+    # -- inspection by tests in other processes
+
+    def _inspect_videos(self) -> None:
+        with self.state.lock:
+            videos = list(self.state.videos.values())
+        self._send(200, {"items": [_video_summary(video) for video in videos]})
+
+    def _set_faults(self) -> None:
+        wanted = json.loads(self._body() or b"{}")
+        known = {name for name in Faults.__dataclass_fields__}
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            self._send(400, {"error": f"unknown faults: {', '.join(unknown)}"})
+            return
+        for name, value in wanted.items():
+            setattr(self.state.faults, name, value)
+        self._send(200, {"faults": {name: getattr(self.state.faults, name) for name in sorted(known)}})
+
+
+def _video_summary(video: Video) -> dict[str, Any]:
+    def digest(data: bytes | None) -> str | None:
+        return None if data is None else hashlib.sha256(data).hexdigest()
+
+    return {"id": video.id, "size": len(video.data), "sha256": digest(video.data),
+            "thumbnail_sha256": digest(video.thumbnail), "snippet": video.metadata.get("snippet", {}),
+            "status": video.metadata.get("status", {})}  # fmt: skip
 
 
 def _parse_content_range(value: str) -> tuple[int | None, int | None]:

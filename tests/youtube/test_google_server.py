@@ -196,6 +196,21 @@ def test_resumable_upload_survives_faults_with_one_video(
         assert "upload.dropped" in google.state.kinds()
 
 
+def test_inspection_endpoints_for_tests_in_other_processes(google: GoogleServer, video_file: Path) -> None:
+    """What the browser tests read over HTTP: the videos' hashes, the request log, the faults."""
+    base = f"{google.base_url}_emulator"
+    assert requests.post(f"{base}/faults", json={"no_such": 1}, timeout=5).status_code == 400
+    set_delay = requests.post(f"{base}/faults", json={"chunk_delay": 0.01}, timeout=5)
+    assert set_delay.status_code == 200 and set_delay.json()["faults"]["chunk_delay"] == 0.01
+    response = _upload(_insert(_youtube(google, _linked(google)), FileChunks(video_file, chunksize=CHUNK)))
+    videos = requests.get(f"{base}/videos", timeout=5).json()["items"]
+    assert [(v["id"], v["sha256"], v["size"]) for v in videos] == [
+        (response["id"], _sha(video_file.read_bytes()), video_file.stat().st_size)
+    ]
+    assert videos[0]["thumbnail_sha256"] is None and videos[0]["snippet"]["title"] == "A clip"
+    assert requests.get(f"{base}/log", timeout=5).json()["kinds"].count("upload.start") == 1
+
+
 def test_resume_after_restart_uses_the_status_query(google: GoogleServer, video_file: Path) -> None:
     credentials = _linked(google)
     first = _insert(_youtube(google, credentials), FileChunks(video_file, chunksize=CHUNK))

@@ -8,7 +8,11 @@ const styles: Record<string, string> = {
   completed: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   failed: "bg-red-50 text-red-800 ring-red-200",
   cancelled: "bg-amber-50 text-amber-800 ring-amber-200",
+  // A publication's own states.
+  uploading: "bg-accent-50 text-accent-800 ring-accent-200",
+  published: "bg-emerald-50 text-emerald-800 ring-emerald-200",
 };
+const BUSY = new Set(["processing", "uploading"]);
 
 export function StatusBadge({ status, className }: { status: string; className?: string }) {
   return (
@@ -20,7 +24,7 @@ export function StatusBadge({ status, className }: { status: string; className?:
         className,
       )}
     >
-      {status === "processing" && <span aria-hidden className="size-1.5 animate-pulse rounded-full bg-current" />}
+      {BUSY.has(status) && <span aria-hidden className="size-1.5 animate-pulse rounded-full bg-current" />}
       {titleCase(status)}
     </span>
   );

@@ -55,7 +55,7 @@ function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiCli
             </Link>
           </p>
         </div>
-        <StatusBadge status={pub.status === "uploading" ? "processing" : pub.status === "published" ? "completed" : pub.status} />
+        <StatusBadge status={pub.status} />
       </div>
       {isActivePublication(pub) && (
         <ProgressBar value={pub.progress} label={`Upload of ${pub.title}`} size="sm" showValue />

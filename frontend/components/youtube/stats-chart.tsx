@@ -55,6 +55,8 @@ export function StatsChart({ api, publicationId, version }: { api: ApiClient; pu
         <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="h-20 w-full max-w-sm overflow-visible" role="img" aria-label={summary}>
           <polygon points={geometry.area} className="fill-accent-600/10" />
           <polyline points={geometry.line} className="fill-none stroke-accent-600" strokeWidth={2} vectorEffect="non-scaling-stroke" data-testid="stats-line" />
+          {/* The newest reading, so a single one is visible too. */}
+          <circle cx={geometry.lastX} cy={geometry.lastY} r={3} className="fill-accent-600" />
         </svg>
       ) : null}
       <figcaption className="text-xs text-zinc-500">{summary}</figcaption>

@@ -58,3 +58,30 @@ def test_models_and_migrations_do_not_differ(empty_app: Flask) -> None:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+@pytest.mark.skipif(DB_KIND != "postgresql", reason="SQLite is the one-process embedded default")
+def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
+    """Scale-out: several web and worker processes start at once on one empty database. Each runs
+    the migrations on start; they take turns under an advisory lock instead of colliding."""
+    import os
+    import subprocess
+    import sys
+
+    from backend.config import REPO_ROOT
+
+    name = create_pg_database()
+    try:
+        env = {**os.environ, "DATABASE_URL": pg_url(name), "DATA_DIR": str(tmp_path), "APP_ENV": "test"}
+        code = (
+            "from backend.app import create_app; from backend.runtime import upgrade_database; "
+            "upgrade_database(create_app())"
+        )
+        starts = [
+            subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
+            for _ in range(4)
+        ]
+        results = [(p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in starts]
+        assert [rc for rc, _err in results] == [0, 0, 0, 0], "\n".join(err[-800:] for _rc, err in results)
+    finally:
+        drop_pg_database(name)

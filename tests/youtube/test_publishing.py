@@ -78,7 +78,7 @@ def test_publish_end_to_end(
         quota = db.session.query(YouTubeQuotaDay).one()
         assert quota.uploads == 1 and quota.units == 1650
     left = client.get("/api/v1/youtube", headers=linked).get_json()["quota"]
-    assert left["units_used"] == 1650 and left["units_left"] == 10_000 - 1650 and left["units_limit"] == 10_000
+    assert left["units_used"] == 1650 and left["units_left"] == 8350 and left["units_limit"] == 10_000
     assert left["uploads_used"] == 1 and left["uploads_left"] == 99 and left["upload_units"] == 1600
 
 

@@ -225,3 +225,30 @@ def test_the_ttl_clean_up_removes_expired_and_orphaned_objects(
         app.extensions["job_lifecycle"].expire(timedelta(seconds=0.001))
     assert _objects(store, orphan) == {}
     assert _objects(store, completed)
+
+
+def test_a_rerender_on_an_empty_disk_stores_its_version_and_drops_the_old_objects(
+    app: Flask, client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk,
+    store: ObjectStore, tmp_path: Any,
+) -> None:  # fmt: skip
+    job_id, _done = _run_job(client, auth_headers, media)
+    clip = client.get(f"/api/v1/clips?job_id={job_id}", headers=auth_headers).get_json()["items"][0]
+    shutil.rmtree(storage.job_dir(_config(app), job_id))  # the worker re-rendering it has no copy
+
+    wanted = {"start_time": clip["start_time"] + 1.0, "end_time": clip["end_time"] - 1.0}
+    response = client.post(f"/api/v1/clips/{clip['id']}/render", json=wanted, headers=auth_headers)
+    assert response.status_code == 202, response.get_json()
+    after = wait_for(lambda: (c := client.get(f"/api/v1/clips/{clip['id']}", headers=auth_headers).get_json())
+                     ["render_status"] != "rendering" and c, timeout=180)  # fmt: skip
+    assert after["render_status"] == "ready", after["render_error"]
+    clip_objects = {k for k in _objects(store, job_id) if k.startswith("clips/clip_01")}
+    assert clip_objects == {f"clips/clip_01-v1{ext}" for ext in (".mp4", ".jpg", ".srt", ".vtt")}
+    served = client.get(f"/api/v1/clips/{clip['id']}/video", headers=auth_headers)
+    assert served.status_code == 200 and served.data == _object_bytes(
+        store, job_id, "clips/clip_01-v1.mp4", tmp_path
+    )
+
+    # What the YouTube uploader does first: the clip file, fetched to the local cache when missing.
+    shutil.rmtree(storage.job_dir(_config(app), job_id))
+    local = storage.resolve_in_job(_config(app), job_id, "clips/clip_01-v1.mp4")
+    assert local.read_bytes() == served.data

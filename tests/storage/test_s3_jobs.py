@@ -93,6 +93,8 @@ def test_a_job_completes_into_the_bucket_and_its_media_stream_from_it(
     assert client.get(video, headers={**auth_headers, "If-None-Match": etag}).status_code == 304
     other = client.get(video, headers={**auth_headers, "Range": "bytes=0-9", "If-Range": '"another-version"'})
     assert other.status_code == 200 and other.data == expected  # a changed file: the whole new one
+    head = client.head(video, headers=auth_headers)
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(expected)) and not head.data
     download = client.get(video + "?download=1", headers=auth_headers)
     assert download.headers["Content-Disposition"].startswith("attachment")
 

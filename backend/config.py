@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 GIB = 1024**3
 APP_ENVS = ("development", "production", "test")
+STORAGE_BACKENDS = ("local", "s3")
 # HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token.
 MIN_SECRET_BYTES = 32
 
@@ -110,6 +111,16 @@ class Config:
     youtube_daily_quota_units: int = 10_000  # the project's Data API units per day (Google's default)
     youtube_daily_uploads: int = 100  # the separate daily upload count some of Google's pages name
 
+    # scale-out: storage (CONTRACTS §11). With "s3", every job file also goes to the bucket and
+    # DATA_DIR/jobs/ is a bounded cache of it; "local" keeps DATA_DIR/jobs/ as the only copy.
+    storage_backend: str = "local"  # local | s3
+    s3_endpoint_url: str = ""  # empty: AWS's own endpoint for S3_REGION
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty (with the secret): boto3's own credential chain
+    s3_secret_access_key: str = field(default="", repr=False)  # never logged or returned
+    storage_cache_bytes: int = 20 * GIB  # job files a process keeps on local disk with s3
+
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
@@ -136,6 +147,10 @@ class Config:
     @property
     def jobs_dir(self) -> Path:
         return self.data_dir / "jobs"
+
+    @property
+    def uses_bucket(self) -> bool:
+        return self.storage_backend == "s3"
 
     def with_overrides(self, **overrides: Any) -> Config:
         return replace(self, **overrides)
@@ -184,6 +199,7 @@ def finalize(config: Config) -> Config:
     if config.is_production and config.youtube_configured and not config.token_encryption_key:
         # YouTube refresh tokens are long-lived account access: never stored unencrypted.
         raise ConfigError("TOKEN_ENCRYPTION_KEY must be set when YouTube is configured in production")
+    _check_storage(config)
     config = _with_secrets(config)
     for name in ("secret_key", "jwt_secret_key"):
         if len(getattr(config, name).encode("utf-8")) < MIN_SECRET_BYTES:
@@ -192,6 +208,17 @@ def finalize(config: Config) -> Config:
         # Production is served over HTTPS; an explicit COOKIE_SECURE=false still wins.
         config = config.with_overrides(cookie_secure=config.is_production)
     return config
+
+
+def _check_storage(config: Config) -> None:
+    if config.storage_backend not in STORAGE_BACKENDS:
+        choices = ", ".join(STORAGE_BACKENDS)
+        raise ConfigError(f"STORAGE_BACKEND must be one of {choices}, not {config.storage_backend!r}")
+    if config.storage_backend == "s3" and not config.s3_bucket:
+        # In every environment: without a bucket, files would silently stay on one machine.
+        raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
+    if config.storage_backend == "s3" and bool(config.s3_access_key_id) != bool(config.s3_secret_access_key):
+        raise ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
 
 
 def _with_secrets(config: Config) -> Config:

@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
+from backend.api import streaming
 from backend.api.common import config, current_user_id
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.pipeline.options import NULLABLE
 from backend.schemas.clips import ClipList, ClipListQuery, ClipOut, ClipPatch, ClipRender, MediaQuery
 from backend.services import clips as clip_service
+from backend.services import objects
 from backend.services import renders as render_service
 
 bp = Blueprint("clips", __name__, url_prefix="/api/v1/clips")
@@ -92,6 +94,8 @@ def documented(
 
 def _send(clip_id: str, kind: str, attachment: bool = False) -> ResponseReturnValue:
     media = clip_service.media(current_user_id(), clip_id, kind, config())
+    if media.path is None:  # STORAGE_BACKEND=s3: streamed from the private bucket (README)
+        return streaming.send_object(objects.store_for(config()), media, attachment)
     # conditional=True answers Range requests with 206 (and If-None-Match with 304).
     return send_file(media.path, mimetype=media.mimetype, conditional=True, as_attachment=attachment,
                      download_name=media.download_name, max_age=0)  # fmt: skip

@@ -15,6 +15,7 @@ from backend.pipeline.cancel import CancelToken
 from backend.pipeline.criteria import CriterionText
 from backend.pipeline.options import JobOptions
 from backend.pipeline.progress import ProgressReporter
+from backend.pipeline.remote import RemoteFiles
 from backend.pipeline.sources import Source
 
 
@@ -29,6 +30,7 @@ class JobContext:
     criteria: list[CriterionText] = field(default_factory=list)
     cancel: CancelToken = field(default_factory=CancelToken)
     force: bool = False
+    remote: RemoteFiles | None = None  # the folder's durable copy when the folder is only a cache
     logger: logging.LoggerAdapter[logging.Logger] = field(
         default_factory=lambda: logging.LoggerAdapter(logging.getLogger("backend.pipeline"), {})
     )

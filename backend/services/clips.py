@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.config import Config
-from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import Clip, Job
 from backend.schemas.clips import ClipOut, clip_payload
 from backend.services import storage
+from backend.services.objects import StoredObject
 from backend.services.ownership import get_owned
 
 API = "/api/v1/clips"
@@ -27,9 +27,12 @@ MEDIA = {
 
 @dataclass(frozen=True)
 class MediaFile:
-    path: Path
+    """A clip file to serve: a local path, or (STORAGE_BACKEND=s3) the bucket's object."""
+
+    path: Path | None
     mimetype: str
     download_name: str
+    stored: StoredObject | None = None
 
 
 def assets(clip_id: str) -> dict[str, str]:
@@ -90,18 +93,18 @@ def delete(user_id: str, clip_id: str, config: Config) -> None:
     job = clip.job
     db.session.delete(clip)
     db.session.commit()
-    for relative in paths:
-        try:
-            storage.resolve_in_job(config, job.id, relative).unlink(missing_ok=True)
-        except NotFound:
-            continue
-    job.storage_bytes = storage.disk_usage(storage.job_dir(config, job.id))
+    storage.remove_files(config, job.id, paths)
+    job.storage_bytes = storage.job_bytes(config, job.id)
     db.session.commit()
 
 
 def media(user_id: str, clip_id: str, kind: str, config: Config) -> MediaFile:
     clip = get(user_id, clip_id)
     attribute, mimetype = MEDIA[kind]
-    path = storage.resolve_in_job(config, clip.job_id, getattr(clip, attribute))
+    relative = getattr(clip, attribute)
     stem = storage.safe_filename(clip.title, default=f"clip-{clip.rank or 1}")
+    if config.uses_bucket:  # streamed from the bucket: the web host needs no copy of the file
+        stored = storage.stored_object(config, clip.job_id, relative)
+        return MediaFile(None, mimetype, f"{stem}{Path(relative).suffix}", stored)
+    path = storage.resolve_in_job(config, clip.job_id, relative)
     return MediaFile(path, mimetype, f"{stem}{path.suffix}")

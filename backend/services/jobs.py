@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from backend.config import Config
 from backend.errors import (
     Conflict,
+    NotFound,
     UnsupportedMedia,
     ValidationFailed,
     fields_from_pydantic,
@@ -30,9 +31,9 @@ from backend.pipeline.ffmpeg import UnsupportedMedia as NotMedia
 from backend.pipeline.ffmpeg import probe_media
 from backend.pipeline.options import JobOptionsIn, given
 from backend.pipeline.sources import SourceRejected, normalize_source_url, youtube_id
+from backend.services import cache, storage
 from backend.services import criteria as criteria_service
 from backend.services import settings as settings_service
-from backend.services import storage
 from backend.services.lifecycle import JobLifecycle, check_storage
 from backend.services.ownership import get_owned
 
@@ -74,10 +75,11 @@ def page(user_id: str, status: str | None, limit: int, offset: int) -> tuple[lis
 
 def transcript(user_id: str, job_id: str, config: Config) -> dict[str, Any]:
     get(user_id, job_id)
-    folder = storage.job_dir(config, job_id)
-    path, marker = folder / layout.TRANSCRIPT_FILE, layout.stage_record(folder, "transcribing")
-    if not (path.is_file() and marker.is_file()):
-        raise Conflict("The transcript is not available yet: the job has not been transcribed.")
+    try:
+        storage.resolve_in_job(config, job_id, layout.stage_record(Path(), "transcribing").as_posix())
+        path = storage.resolve_in_job(config, job_id, layout.TRANSCRIPT_FILE)
+    except NotFound:
+        raise Conflict("The transcript is not available yet: the job has not been transcribed.") from None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -136,21 +138,33 @@ def create_from_upload(
     job_id = new_id()
     folder = storage.job_dir(config, job_id)
     name = storage.safe_filename(upload.filename)
-    (folder / layout.UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
-    upload.path.replace(folder / layout.UPLOAD_DIR / name)
-    if upload.captions is not None and captions_name:
-        (folder / layout.SOURCE_DIR / captions_name).write_bytes(upload.captions)
     job = _new_job(
         job_id, user_id, "upload", None, priority, options, config, resolved=resolved.model_dump(mode="json")
     )
     job.video_title = Path(name).stem
-    job.storage_bytes = storage.disk_usage(folder)
-    try:
-        lifecycle.admit(job)
-    except Exception:
-        storage.remove_tree(folder)
-        raise
+    with cache.in_use(config, job_id):  # no trim evicts the files before they are in the bucket
+        try:
+            _place_upload(config, job_id, upload, name, captions_name)
+            job.storage_bytes = storage.disk_usage(folder)
+            lifecycle.admit(job)
+        except Exception:
+            storage.remove_job(config, job_id)
+            raise
+    cache.trim(config)
     return job
+
+
+def _place_upload(config: Config, job_id: str, upload: Upload, name: str, captions_name: str | None) -> None:
+    """Into the job's folder and, with a bucket, into it before the row exists: a worker on
+    another host may claim the job as soon as it is admitted."""
+    folder = storage.job_dir(config, job_id)
+    (folder / layout.UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
+    upload.path.replace(folder / layout.UPLOAD_DIR / name)
+    relatives = [f"{layout.UPLOAD_DIR}/{name}"]
+    if upload.captions is not None and captions_name:
+        (folder / layout.SOURCE_DIR / captions_name).write_bytes(upload.captions)
+        relatives.append(f"{layout.SOURCE_DIR}/{captions_name}")
+    storage.put_files(config, job_id, relatives)
 
 
 def _probe_upload(path: Path, filename: str) -> None:

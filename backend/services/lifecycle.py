@@ -204,7 +204,7 @@ class JobLifecycle:
         db.session.add_all(rows)
         db.session.flush()
         _apply_result(job, result, rows)
-        job.storage_bytes = storage.disk_usage(storage.job_dir(self.config, job.id))
+        job.storage_bytes = storage.job_bytes(self.config, job.id)
         publish = stored_options(job.options).publish
         why_not = autopublish.unavailable(self.config, job.user_id) if publish and rows else None
         if publish is None or not rows or why_not:
@@ -273,7 +273,7 @@ class JobLifecycle:
     def _end(self, job: Job, status: JobStatus, message: str) -> None:
         job.status, job.stage, job.completed_at = status.value, None, utcnow()
         add_event(job, "status", message)
-        job.storage_bytes = storage.disk_usage(storage.job_dir(self.config, job.id))
+        job.storage_bytes = storage.job_bytes(self.config, job.id)
         db.session.commit()
         self.announce(job)
 
@@ -281,7 +281,7 @@ class JobLifecycle:
         """The worker ended a job whose row was deleted meanwhile: its files go too (a delete that
         could not wait for the worker would otherwise leave what it wrote afterwards)."""
         if db.session.get(Job, job_id) is None:
-            storage.remove_tree(storage.job_dir(self.config, job_id))
+            storage.remove_job(self.config, job_id)
 
     # -- the user's transitions
 
@@ -341,7 +341,7 @@ class JobLifecycle:
             db.session.execute(delete(model).where(model.job_id == job_id))
         db.session.execute(delete(Job).where(Job.id == job_id))
         db.session.commit()
-        storage.remove_tree(storage.job_dir(self.config, job_id))
+        storage.remove_job(self.config, job_id)
 
     # -- the process's transitions
 
@@ -391,11 +391,12 @@ class JobLifecycle:
             select(Job).where(Job.status.in_(RETRYABLE), Job.completed_at < cutoff, Job.storage_bytes > 0)
         ).all()
         for job in jobs:
-            storage.remove_tree(storage.job_dir(self.config, job.id))
+            storage.remove_job(self.config, job.id)
             job.storage_bytes = 0
             add_event(job, "artifacts_removed", f"Files removed after {ttl.total_seconds() / 3600:g} h")
         db.session.commit()
         self._remove_orphan_folders(cutoff)
+        self._remove_orphan_objects(cutoff)
         return [job.id for job in jobs]
 
     def _remove_orphan_folders(self, cutoff: Any) -> None:
@@ -403,10 +404,22 @@ class JobLifecycle:
         folders = storage.job_folders(self.config, older_than=cutoff)
         if not folders:
             return
-        known = set(db.session.scalars(select(Job.id).where(Job.id.in_(list(folders)))))
+        known = self._known(list(folders))
         for job_id, path in folders.items():
             if job_id not in known:
                 storage.remove_tree(path)
+
+    def _remove_orphan_objects(self, cutoff: Any) -> None:
+        """The same in the bucket: job prefixes without a row, untouched since the cutoff (a
+        newer one may be an upload whose row is being created)."""
+        prefixes = storage.bucket_jobs(self.config, older_than=cutoff)
+        known = self._known(prefixes) if prefixes else set()
+        for job_id in prefixes:
+            if job_id not in known:
+                storage.remove_job(self.config, job_id)
+
+    def _known(self, job_ids: list[str]) -> set[str]:
+        return set(db.session.scalars(select(Job.id).where(Job.id.in_(job_ids))))
 
 
 def check_storage(config: Config, user_id: str, extra: int = 0) -> None:

@@ -30,8 +30,8 @@ from backend.pipeline.shorts.render import ShortSpec
 from backend.pipeline.stages.render import RenderInputs, render_clip
 from backend.realtime.emitter import Emitter
 from backend.schemas.clips import ClipOut
+from backend.services import cache, renders, storage
 from backend.services import clips as clip_service
-from backend.services import renders, storage
 
 log = logging.getLogger(__name__)
 # Row fields a re-render replaces (the user's own edits - description, tags - and the analysis's
@@ -42,6 +42,7 @@ RENDERED_FIELDS = (
     "loudness", "shots", "render_options",
 )  # fmt: skip
 ASSETS = ("video_path", "thumbnail_path", "captions_srt_path", "captions_vtt_path")
+RENDERED_ASSETS = ("video_path", "thumbnail_path", "srt_path", "vtt_path")  # the same, on a RenderedClip
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class Work:
 
 def run(app: Flask, config: Config, emitter: Emitter, clip_id: str, token: CancelToken) -> None:
     """Never raises: the clip always ends `ready` (new files) or `failed` (old files, a message)."""
+    with app.app_context():
+        clip = db.session.get(Clip, clip_id)
+        job_id = clip.job_id if clip is not None else None
+    if job_id is None:
+        return
+    with cache.in_use(config, job_id):  # the source and transcript stay while the clip renders
+        _run(app, config, emitter, clip_id, token)
+    cache.trim(config)
+
+
+def _run(app: Flask, config: Config, emitter: Emitter, clip_id: str, token: CancelToken) -> None:
     try:
         with app.app_context():
             work = _claim(config, clip_id, token)
@@ -70,6 +82,8 @@ def run(app: Flask, config: Config, emitter: Emitter, clip_id: str, token: Cance
     try:
         rendered = render_clip(work.inputs, work.candidate, work.rank, work.name)
         token.raise_if_cancelled()
+        # With a bucket, the new version is stored before the row names it.
+        storage.put_files(config, work.job_id, [getattr(rendered, name) for name in RENDERED_ASSETS])
     except JobCancelled:
         _remove_version(config, work)
         with app.app_context():
@@ -96,7 +110,7 @@ def _claim(config: Config, clip_id: str, token: CancelToken) -> Work | None:
         return None
     request: dict[str, Any] = clip.render_request
     job_dir = storage.job_dir(config, clip.job_id)
-    media_path = _source_media(job_dir)
+    media_path = _source_media(config, clip.job_id)
     spec = ShortSpec(**request["spec"])
     transcript = renders.load_transcript(config, clip.job_id)
     duration = float(request["end_time"]) - float(request["start_time"])
@@ -117,14 +131,15 @@ def _claim(config: Config, clip_id: str, token: CancelToken) -> Work | None:
     return Work(clip.id, clip.user_id, clip.job_id, inputs, candidate, clip.rank, name, version)
 
 
-def _source_media(job_dir: Path) -> Path:
-    """The source the job downloaded, from its download stage's record, inside the job's folder."""
-    record = json.loads(stage_record(job_dir, "downloading").read_text(encoding="utf-8"))
-    root = job_dir.resolve()
-    path = (root / str(record.get("media_path") or "")).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("The job's source video is gone.")
-    return path
+def _source_media(config: Config, job_id: str) -> Path:
+    """The source the job downloaded, from its download stage's record, inside the job's folder
+    (both fetched from the bucket first when they are only there)."""
+    marker = storage.resolve_in_job(config, job_id, stage_record(Path(), "downloading").as_posix())
+    record = json.loads(marker.read_text(encoding="utf-8"))
+    try:
+        return storage.resolve_in_job(config, job_id, str(record.get("media_path") or ""))
+    except NotFound:
+        raise NotFound("The job's source video is gone.") from None
 
 
 def _finish(config: Config, emitter: Emitter, work: Work, rendered: RenderedClip) -> None:
@@ -141,10 +156,9 @@ def _finish(config: Config, emitter: Emitter, work: Work, rendered: RenderedClip
     clip.render_status, clip.render_error, clip.render_request = "ready", None, None
     clip.render_version = work.version
     db.session.commit()
-    for name, relative in old.items():
-        if relative and relative != getattr(clip, name):
-            (storage.job_dir(config, clip.job_id) / relative).unlink(missing_ok=True)
-    clip.job.storage_bytes = storage.disk_usage(storage.job_dir(config, clip.job_id))
+    replaced = [relative for name, relative in old.items() if relative and relative != getattr(clip, name)]
+    storage.remove_files(config, clip.job_id, replaced)
+    clip.job.storage_bytes = storage.job_bytes(config, clip.job_id)
     db.session.commit()
     emitter.emit(clip.user_id, "clip_updated", ClipOut.model_validate(clip_service.serialize(clip)))
 
@@ -173,3 +187,7 @@ def _remove_version(config: Config, work: Work) -> None:
     for path in clips_dir.glob(f".{work.name}.*"):
         if path.is_file():
             path.unlink(missing_ok=True)
+    # With a bucket: the version's objects, if they were stored before the row went away.
+    storage.remove_files(
+        config, work.job_id, [f"clips/{work.name}{ext}" for ext in (".mp4", ".jpg", ".srt", ".vtt")]
+    )

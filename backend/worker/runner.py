@@ -24,7 +24,7 @@ from backend.pipeline.options import stored as stored_options
 from backend.pipeline.result import PipelineResult
 from backend.pipeline.sources import Source
 from backend.pipeline.stages import bands_for, specs_for
-from backend.services import storage
+from backend.services import cache, storage
 from backend.services.lifecycle import JobLifecycle
 from backend.worker.reporter import DbReporter
 
@@ -78,13 +78,15 @@ def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, clai
     ctx = JobContext(
         job_id=claimed.job_id, job_dir=storage.job_dir(config, claimed.job_id), source=claimed.source,
         options=claimed.options, config=config, reporter=reporter, criteria=claimed.criteria,
-        cancel=token, force=force,
+        cancel=token, force=force, remote=storage.remote_files(config, claimed.job_id),
         logger=logging.LoggerAdapter(logging.getLogger("backend.pipeline"), {"job_id": claimed.job_id}),
     )  # fmt: skip
-    outcome = _run(factory, config, ctx, token)
-    with app.app_context():
-        outcome(lifecycle)
-        lifecycle.orphaned(claimed.job_id)
+    with cache.in_use(config, claimed.job_id):
+        outcome = _run(factory, config, ctx, token)
+        with app.app_context():
+            outcome(lifecycle)
+            lifecycle.orphaned(claimed.job_id)
+    cache.trim(config)
 
 
 def _run(factory: ProcessorFactory, config: Config, ctx: JobContext,
@@ -92,6 +94,8 @@ def _run(factory: ProcessorFactory, config: Config, ctx: JobContext,
     """The pipeline's end, as the lifecycle transition that records it."""
     job_id = ctx.job_id
     try:
+        # An upload received by another host (or evicted since): its file comes from the bucket.
+        storage.fetch_files(config, job_id, [ctx.source.path, ctx.source.captions_path])
         result = factory(config).run(ctx)
         token.raise_if_cancelled()
     except JobCancelled:

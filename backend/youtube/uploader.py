@@ -35,8 +35,8 @@ from backend.models import (
 from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import Emitter
 from backend.schemas.publications import PublicationProgress
+from backend.services import cache, storage
 from backend.services import publications as pub_service
-from backend.services import storage
 from backend.youtube import google, quota
 from backend.youtube.crypto import TokenCipher
 from backend.youtube.media import FileChunks
@@ -70,6 +70,7 @@ class Upload:
     session_uri: str | None
     credentials: str
     requested_privacy: str
+    job_id: str = ""  # with a bucket, the files are cached copies kept while they are sent
 
 
 def run(
@@ -85,7 +86,8 @@ def run(
     if upload is None:
         return
     try:
-        video = _send(app, config, emitter, upload, token, sleep)
+        with cache.in_use(config, upload.job_id):
+            video = _send(app, config, emitter, upload, token, sleep)
         with app.app_context():
             _finish(config, emitter, upload, video)
     except Cancelled:
@@ -144,6 +146,7 @@ def _claim(config: Config, emitter: Emitter, publication_id: str) -> Upload | No
         pub.session_uri,
         TokenCipher(config).decrypt(account.credentials),
         pub.privacy_status,
+        clip.job_id,
     )
 
 

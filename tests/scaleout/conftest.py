@@ -32,6 +32,7 @@ from backend.extensions import db
 from tests.conftest import DB_KIND, PASSWORD, _truncate_all, make_config
 from tests.jobs.helpers import children, wait_for
 from tests.media import Talk, talk
+from tests.youtube.conftest import google  # noqa: F401  (the Google emulator, for the publication test)
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -76,6 +77,7 @@ class Cluster:
     data_dir: Path
     database_url: str
     redis_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the Google emulator's endpoints
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -87,7 +89,8 @@ class Cluster:
             "JWT_SECRET_KEY": "test-jwt-secret-that-is-long-enough-for-hs256", "BCRYPT_ROUNDS": "4",
             "WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT), "WORKER_STALE_SECONDS": str(STALE),
             "RENDER_CONCURRENCY": "1", "REGISTER_RATE_LIMIT": "1000 per hour",
-            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_IP_RATE_LIMIT": "1000 per minute", **extra,
+            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_IP_RATE_LIMIT": "1000 per minute",
+            **self.extra_env, **extra,
         }  # fmt: skip
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen[bytes]:

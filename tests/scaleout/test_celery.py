@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import requests
+from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import select
 
@@ -18,6 +20,8 @@ from backend.models import Clip, Job
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
 from tests.scaleout.conftest import HEARTBEAT, STALE, Cluster, descendants, listen, sign_up
+from tests.youtube.google_server import GoogleServer
+from tests.youtube.helpers import consent
 
 # The default vertical Shorts render of ~20-30 s clips: several seconds of ffmpeg per clip even on
 # a fast machine, so a test can act while a render is running.
@@ -140,3 +144,67 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
     files = sorted(p.name for p in (cluster.data_dir / "jobs" / job_id / "clips").glob("*.mp4"))
     assert files == sorted(Path(row.video_path).name for row in rows), "one file per clip, nothing left over"
     assert all(proc.poll() is None for proc in workers.values())
+
+
+def test_priorities_are_honoured_and_queue_position_follows_them(
+    cluster: Cluster, media: Talk, app: Flask
+) -> None:
+    web = cluster.web()
+    ada = sign_up(web, "ada@example.com")
+    # Queued while no worker runs: the broker holds them, the rows give their positions.
+    low, mid, high = (ada.upload(media, FAST_OPTIONS, priority=p) for p in (1, 5, 9))
+    assert [ada.job(j)["queue_position"] for j in (high, mid, low)] == [1, 2, 3]
+    cluster.worker(concurrency=1)
+    for job_id in (low, mid, high):
+        ada.wait_job(job_id, "completed")
+    with app.app_context():
+        started = {j: db.session.get(Job, j).started_at for j in (low, mid, high)}  # type: ignore[union-attr]
+    assert sorted(started, key=lambda j: started[j]) == [high, mid, low]
+
+
+def test_delete_of_a_running_job_waits_for_its_worker(cluster: Cluster, media: Talk, app: Flask) -> None:
+    web = cluster.web()
+    worker = cluster.worker()
+    ada = sign_up(web, "ada@example.com")
+    job_id = ada.upload(media, SLOW_RENDER)
+    wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and ffmpeg_under(worker.pid), 180, 0.05)
+    response = requests.delete(f"{web}/api/v1/jobs/{job_id}", headers=ada.headers, timeout=30)
+    assert response.status_code == 204, response.text
+    assert not ffmpeg_under(worker.pid), "the worker had stopped before the answer"
+    assert requests.get(f"{web}/api/v1/jobs/{job_id}", headers=ada.headers, timeout=30).status_code == 404
+    wait_for(lambda: not (cluster.data_dir / "jobs" / job_id).exists(), 10)
+    with app.app_context():
+        assert db.session.scalar(select(Clip.id).where(Clip.job_id == job_id)) is None
+    assert worker.poll() is None
+
+
+def test_a_publication_runs_on_the_worker(cluster: Cluster, media: Talk, google: GoogleServer) -> None:
+    key = Fernet.generate_key().decode()
+    cluster.extra_env.update({name.upper(): value for name, value in google.endpoints.items()})
+    cluster.extra_env.update({
+        "GOOGLE_CLIENT_ID": google.state.client_id, "GOOGLE_CLIENT_SECRET": google.state.client_secret,
+        "TOKEN_ENCRYPTION_KEY": key, "OAUTHLIB_INSECURE_TRANSPORT": "1",  # the emulator is plain HTTP
+    })  # fmt: skip
+    web = cluster.web()
+    cluster.worker()
+    ada = sign_up(web, "ada@example.com")
+    url = ada.post("/api/v1/youtube/connect").json()["authorization_url"]
+    back = consent(url)
+    assert ada.post("/api/v1/youtube/callback", json={"code": back["code"], "state": back["state"]}).ok
+    sock = listen(web, ada.token)
+    try:
+        job_id = ada.upload(media, FAST_OPTIONS)
+        ada.wait_job(job_id, "completed")
+        clip = ada.get(f"/api/v1/clips?job_id={job_id}")["items"][0]
+        answer = ada.post(f"/api/v1/clips/{clip['id']}/publish", json={"privacy_status": "private"})
+        assert answer.status_code == 202, answer.text
+        pub_id = answer.json()["id"]
+        pub = wait_for(lambda: (p := ada.get(f"/api/v1/publications/{pub_id}"))["status"] in
+                       {"published", "failed", "cancelled"} and p, 120, 0.2)  # fmt: skip
+        assert pub["status"] == "published", pub
+        uploaded = google.state.videos[pub["youtube_video_id"]].data
+        video = requests.get(web + clip["assets"]["video_url"], headers=ada.headers, timeout=30).content
+        assert uploaded == video
+        assert sock.of("publication_progress") and sock.of("publication_updated")
+    finally:
+        sock.close()

@@ -30,6 +30,7 @@ from flask import Flask
 
 from backend.config import Config
 from backend.models import utcnow
+from backend.pipeline import ffmpeg
 from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import QueueEmitter
 from backend.services import heartbeats
@@ -225,6 +226,8 @@ def register_task(celery: Celery, runtime: WorkerRuntime) -> None:
 def run_worker(config: Config, concurrency: int, loglevel: str = "INFO") -> int:
     from backend.app import create_app
 
+    if not ffmpeg.die_with_parent():
+        log.warning("setpriv not found: ffmpeg started by this worker would outlive a kill -9 of it")
     app = create_app(config)
     runtime = WorkerRuntime(app, config)
     celery = make_celery(config)

@@ -4,6 +4,7 @@ cancel reaches the worker, and a killed worker's job resumes on another worker."
 
 from __future__ import annotations
 
+import signal
 import statistics
 import time
 from pathlib import Path
@@ -30,6 +31,14 @@ SLOW_RENDER: dict[str, Any] = {"min_clip_duration": 20, "max_clip_duration": 30,
 
 def ffmpeg_under(pid: int) -> list[int]:
     return [p for p in descendants(pid) if _name(p) == "ffmpeg"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def _name(pid: int) -> str:
@@ -118,8 +127,12 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
     wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and (p := runner_pid()) and ffmpeg_under(p),
              180, 0.05)  # fmt: skip
     victim = workers.pop(runner_pid() or 0)
-    cluster.kill(victim)
+    its_ffmpeg = ffmpeg_under(victim.pid)
+    victim.send_signal(signal.SIGKILL)  # the worker process alone, mid-render
     killed = time.monotonic()
+    victim.wait(10)
+    # Its ffmpeg dies with it (PDEATHSIG), instead of writing on under the resumed render.
+    wait_for(lambda: not any(_alive(pid) for pid in its_ffmpeg), 10)
 
     with app.app_context():
 

@@ -39,7 +39,12 @@ REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # Short heartbeats, so that a killed worker's job resumes within seconds in the tests.
 HEARTBEAT, STALE = 1.0, 4.0
 
-pytestmark = pytest.mark.skipif(DB_KIND != "postgresql", reason="the scale-out tests run on PostgreSQL")
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    # Several processes writing one SQLite file is not a supported topology.
+    if DB_KIND != "postgresql":
+        pytest.skip("the scale-out tests run on PostgreSQL (TEST_DB=postgresql)")
 
 
 def free_port() -> int:

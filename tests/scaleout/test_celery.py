@@ -20,7 +20,7 @@ from backend.extensions import db
 from backend.models import Clip, Job
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
-from tests.scaleout.conftest import HEARTBEAT, STALE, Cluster, descendants, listen, sign_up
+from tests.scaleout.conftest import HEARTBEAT, STALE, Cluster, User, descendants, listen, sign_up
 from tests.youtube.google_server import GoogleServer
 from tests.youtube.helpers import consent
 
@@ -51,10 +51,16 @@ def _name(pid: int) -> str:
 def test_job_runs_on_a_worker_and_its_events_reach_the_owner_only(
     cluster: Cluster, media: Talk, app: Flask
 ) -> None:
-    web = cluster.web()
+    web_a, web_b = cluster.web(), cluster.web()
     cluster.worker()
-    ada, bob = sign_up(web, "ada@example.com"), sign_up(web, "bob@example.com")
-    ada_sock, bob_sock = listen(web, ada.token), listen(web, bob.token)
+    ada, bob = sign_up(web_a, "ada@example.com"), sign_up(web_b, "bob@example.com")
+    # Ada's socket is on web A, her requests go to web B; Bob listens on both.
+    ada_sock, bob_sock, bob_sock_a = (
+        listen(web_a, ada.token),
+        listen(web_b, bob.token),
+        listen(web_a, bob.token),
+    )
+    ada = User(web_b, ada.token)
     try:
         latencies = []
         for _ in range(3):
@@ -69,7 +75,7 @@ def test_job_runs_on_a_worker_and_its_events_reach_the_owner_only(
         job = ada.job(job_id)
         assert job["status"] == "completed" and job["clip_count"] >= 1
         assert ada_sock.of("job_progress", job_id), "progress events reach the web process's socket"
-        assert not bob_sock.events, "another user's socket receives nothing of it"
+        assert not bob_sock.events and not bob_sock_a.events, "another user's sockets receive nothing of it"
 
         # A re-render runs on the worker too, its clip_updated event reaching the owner.
         clip = ada.get(f"/api/v1/clips?job_id={job_id}")["items"][0]
@@ -82,10 +88,10 @@ def test_job_runs_on_a_worker_and_its_events_reach_the_owner_only(
         with app.app_context():
             row = db.session.get(Clip, clip["id"])
             assert row is not None and row.render_version == 1 and "-v1." in row.video_path
-        assert not bob_sock.events
+        assert not bob_sock.events and not bob_sock_a.events
     finally:
-        ada_sock.close()
-        bob_sock.close()
+        for sock in (ada_sock, bob_sock, bob_sock_a):
+            sock.close()
 
 
 def _status_event(sock: Any, job_id: str, status: str) -> float | None:
@@ -96,14 +102,14 @@ def _status_event(sock: Any, job_id: str, status: str) -> float | None:
 
 
 def test_cancel_stops_the_workers_ffmpeg_within_3_s(cluster: Cluster, media: Talk) -> None:
-    web = cluster.web()
+    web_a, web_b = cluster.web(), cluster.web()
     worker = cluster.worker()
-    ada = sign_up(web, "ada@example.com")
+    ada = sign_up(web_b, "ada@example.com")
     job_id = ada.upload(media, SLOW_RENDER)
     wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and ffmpeg_under(worker.pid), 180, 0.05)
 
     asked = time.monotonic()
-    response = ada.post(f"/api/v1/jobs/{job_id}/cancel", json={})
+    response = User(web_a, ada.token).post(f"/api/v1/jobs/{job_id}/cancel", json={})  # another web process
     assert response.status_code == 200, response.text
     ada.wait_job(job_id, "cancelled", timeout=10)
     took = time.monotonic() - asked

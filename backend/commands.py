@@ -60,10 +60,14 @@ def worker(argv: list[str]) -> int:
     parser.add_argument("--loglevel", default="INFO")
     args = parser.parse_args(argv)
 
-    from backend.config import Config, finalize
+    from backend.config import Config, ConfigError, finalize
     from backend.worker.celery_worker import run_worker
 
-    config = finalize(Config.from_env())
+    try:
+        config = finalize(Config.from_env())
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if config.job_backend != "celery":
         print("python -m backend worker needs JOB_BACKEND=celery (and REDIS_URL)", file=sys.stderr)
         return 2

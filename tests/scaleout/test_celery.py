@@ -227,3 +227,29 @@ def test_a_publication_runs_on_the_worker(cluster: Cluster, media: Talk, google:
         assert sock.of("publication_progress") and sock.of("publication_updated")
     finally:
         sock.close()
+
+
+def test_duplicate_deliveries_are_no_ops(cluster: Cluster, media: Talk, app: Flask) -> None:
+    """A message delivered again (Redis's visibility timeout, a sweep racing a re-delivery) for an
+    item running elsewhere or already done changes nothing: the claims are conditional UPDATEs."""
+    web = cluster.web()
+    cluster.worker(concurrency=2)
+    ada = sign_up(web, "ada@example.com")
+    dispatcher = app.extensions["job_manager"]
+    job_id = ada.upload(media, FAST_OPTIONS)
+    ada.wait_job(job_id, "processing", "completed")
+    dispatcher.submit(job_id, 5)  # while it runs: the other pool slot gets it
+    done = ada.wait_job(job_id, "completed")
+    dispatcher.submit(job_id, 5)  # once it is done
+    later = ada.upload(media, FAST_OPTIONS)  # queued behind the duplicates: they are consumed first
+    ada.wait_job(later, "completed")
+
+    events = [e["message"] or "" for e in ada.get(f"/api/v1/jobs/{job_id}/events")]
+    assert sum(m.startswith("Processing (attempt") for m in events) == 1, events
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        rows = list(db.session.scalars(select(Clip).where(Clip.job_id == job_id)))
+    assert job is not None and job.attempt == 1 and job.status == "completed"
+    assert len(rows) == done["clip_count"]
+    files = sorted(p.name for p in (cluster.data_dir / "jobs" / job_id / "clips").glob("*.mp4"))
+    assert files == sorted(Path(row.video_path).name for row in rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import socketio as socketio_server
 from flask import Flask
 from flask_cors import CORS
 
@@ -17,8 +18,9 @@ from backend.logs import configure_logging
 from backend.realtime import handlers as socket_handlers  # noqa: F401  (registers the handlers)
 from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
-from backend.worker import init_worker
+from backend.worker import init_jobs
 
+SOCKET_CHANNEL = "flask-socketio"  # Flask-SocketIO's default; QueueEmitter publishes to it too
 BLUEPRINTS = (
     auth.bp,
     settings.bp,
@@ -46,7 +48,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     http_limits.init_app(app, config)
     spec.register(app)
-    init_worker(app, config)
+    init_jobs(app, config)
     return app
 
 
@@ -72,6 +74,16 @@ def _engine_options(config: Config) -> dict[str, object]:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
+def _socket_clients(config: Config) -> socketio_server.Manager:
+    """With REDIS_URL, Redis is Socket.IO's message queue: an event emitted by any process (another
+    web process, a Celery worker) reaches every browser. Passed explicitly, never through
+    `message_queue=`: Flask-SocketIO keeps init_app's options, so an earlier app's queue would
+    otherwise stay in place for a later app without one."""
+    if config.redis_url:
+        return socketio_server.RedisManager(config.redis_url, channel=SOCKET_CHANNEL)
+    return socketio_server.Manager()
+
+
 def _init_extensions(app: Flask, config: Config) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
@@ -82,5 +94,8 @@ def _init_extensions(app: Flask, config: Config) -> None:
     bcrypt.init_app(app)
     limiter.init_app(app)
     CORS(app, origins=list(config.cors_origins), supports_credentials=True, resources={r"/api/*": {}})
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=origin_checker(config.cors_origins))
+    socketio.init_app(
+        app, async_mode="threading", cors_allowed_origins=origin_checker(config.cors_origins),
+        client_manager=_socket_clients(config),
+    )  # fmt: skip
     logging.getLogger(__name__).debug("extensions ready")

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-USAGE = "usage: python -m backend {serve,process,openapi,rotate-token-key} [options]   (see --help of each)"
+COMMANDS = "serve,worker,process,openapi,rotate-token-key"
+USAGE = f"usage: python -m backend {{{COMMANDS}}} [options]   (see --help of each)"
 
 
 def main(argv: list[str]) -> int:
@@ -16,6 +17,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         return serve(rest)
+    if command == "worker":
+        return worker(rest)
     if command == "openapi":
         return print_openapi()
     if command == "rotate-token-key":
@@ -48,6 +51,27 @@ def serve(argv: list[str]) -> int:
         request_handler=BoundedDrainRequestHandler,
     )  # fmt: skip
     return 0
+
+
+def worker(argv: list[str]) -> int:
+    """JOB_BACKEND=celery: a worker process (CONTRACTS §11). It does not migrate: the web does."""
+    parser = argparse.ArgumentParser(prog="python -m backend worker")
+    parser.add_argument("--concurrency", type=int, help="items run at once (default: JOB_WORKERS)")
+    parser.add_argument("--loglevel", default="INFO")
+    args = parser.parse_args(argv)
+
+    from backend.config import Config, ConfigError, finalize
+    from backend.worker.celery_worker import run_worker
+
+    try:
+        config = finalize(Config.from_env())
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if config.job_backend != "celery":
+        print("python -m backend worker needs JOB_BACKEND=celery (and REDIS_URL)", file=sys.stderr)
+        return 2
+    return run_worker(config, args.concurrency or config.job_workers, args.loglevel)
 
 
 def print_openapi() -> int:

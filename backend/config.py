@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 GIB = 1024**3
 APP_ENVS = ("development", "production", "test")
 STORAGE_BACKENDS = ("local", "s3")
+JOB_BACKENDS = ("threads", "celery")
 # HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token.
 MIN_SECRET_BYTES = 32
 
@@ -89,6 +90,14 @@ class Config:
     cleanup_interval_seconds: float = 600.0  # how often the TTL clean-up of artifacts runs
     cancel_wait_seconds: float = 3.0  # how long a cancel/delete request waits for the worker to stop
 
+    # scale-out: jobs (CONTRACTS §11). threads: the JobManager in the web process (the default);
+    # celery: web processes only enqueue, `python -m backend worker` processes run the items.
+    job_backend: str = "threads"
+    celery_broker_url: str = ""  # empty: REDIS_URL
+    worker_heartbeat_seconds: float = 5.0  # how often a worker refreshes its items' heartbeat
+    worker_stale_seconds: float = 30.0  # a heartbeat older than this: the item's worker died
+    worker_cancel_poll_seconds: float = 0.5  # how often a worker checks its items' cancel flags
+
     max_criteria_revisions: int = 50  # saved revisions kept per user and criteria name
 
     default_min_clip_duration: float = 20.0
@@ -135,6 +144,10 @@ class Config:
                     return "postgresql+psycopg2://" + self.database_url[len(prefix) :]
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'viral_clipper.db').resolve()}"
+
+    @property
+    def broker_url(self) -> str:
+        return self.celery_broker_url or self.redis_url
 
     @property
     def allowed_whisper_models(self) -> tuple[str, ...]:
@@ -200,6 +213,7 @@ def finalize(config: Config) -> Config:
         # YouTube refresh tokens are long-lived account access: never stored unencrypted.
         raise ConfigError("TOKEN_ENCRYPTION_KEY must be set when YouTube is configured in production")
     _check_storage(config)
+    _check_job_backend(config)
     config = _with_secrets(config)
     for name in ("secret_key", "jwt_secret_key"):
         if len(getattr(config, name).encode("utf-8")) < MIN_SECRET_BYTES:
@@ -219,6 +233,17 @@ def _check_storage(config: Config) -> None:
         raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
     if config.storage_backend == "s3" and bool(config.s3_access_key_id) != bool(config.s3_secret_access_key):
         raise ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
+
+
+def _check_job_backend(config: Config) -> None:
+    if config.job_backend not in JOB_BACKENDS:
+        raise ConfigError(f"JOB_BACKEND must be one of {', '.join(JOB_BACKENDS)}, not {config.job_backend!r}")
+    if config.job_backend == "celery" and not config.redis_url:
+        # Redis also carries the workers' events to the browsers and their running/cancel marks.
+        raise ConfigError("JOB_BACKEND=celery needs REDIS_URL")
+    if config.worker_stale_seconds <= 2 * config.worker_heartbeat_seconds:
+        # One late heartbeat (a busy machine) must not make a live worker's item look abandoned.
+        raise ConfigError("WORKER_STALE_SECONDS must be more than twice WORKER_HEARTBEAT_SECONDS")
 
 
 def _with_secrets(config: Config) -> Config:

@@ -21,8 +21,10 @@ step "backend tests on SQLite"
 
 step "backend tests on PostgreSQL (a throwaway database per run)"
 # The pipeline's tests never touch the database; the rest run again on PostgreSQL.
-# tests/storage start a real S3 server (SeaweedFS `weed`, from requirements-dev.txt) on loopback.
-TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core tests/jobs tests/realtime tests/youtube tests/storage
+# tests/storage start a real S3 server (SeaweedFS `weed`, from requirements-dev.txt) on loopback;
+# tests/scaleout (real Celery worker processes on Redis, JOB_BACKEND=celery) runs only here: it
+# skips on SQLite.
+TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core tests/jobs tests/realtime tests/youtube tests/storage tests/scaleout
 
 if [ -f frontend/package.json ]; then
   scripts/frontend-test.sh

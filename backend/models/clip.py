@@ -59,6 +59,8 @@ class Clip(db.Model):  # type: ignore[name-defined,misc]
     render_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Bumped by each re-render: its files get new names, so the old ones stay served meanwhile.
     render_version: Mapped[int] = mapped_column(Integer, default=0)
+    # JOB_BACKEND=celery: set by the worker running the re-render (its claim), cleared at its end.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     job: Mapped[Job] = relationship(back_populates="clips")

@@ -60,6 +60,8 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # JOB_BACKEND=celery: refreshed by the worker running the job; stale = that worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     clips: Mapped[list[Clip]] = relationship(
         back_populates="job", cascade="all, delete-orphan", passive_deletes=True

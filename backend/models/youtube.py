@@ -85,6 +85,8 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # JOB_BACKEND=celery: refreshed by the worker uploading it; stale = that worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -55,6 +56,22 @@ class UnsupportedMedia(DownloadError):
     """The file is not a video ffprobe can read (the upload endpoint maps this to 415)."""
 
 
+# Prepended to every command once `die_with_parent()` ran (a Celery worker process): a kill -9 of
+# the worker then takes its ffmpeg processes with it, instead of leaving them writing files that
+# the worker resuming the job writes too. Each runs in its own session (for the cancel's killpg),
+# so nothing else would stop them. setpriv execs the command: same pid, same process group.
+_PREFIX: list[str] = []
+
+
+def die_with_parent() -> bool:
+    """From now on, the tools this process starts die with it (SIGKILL on the parent's death)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return False
+    _PREFIX[:] = [setpriv, "--pdeathsig", "KILL", "--"]
+    return True
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
@@ -82,8 +99,9 @@ def run(
     if cancel is not None:
         cancel.raise_if_cancelled()
     proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
+        [*_PREFIX, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
     unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -121,8 +139,9 @@ def stream_stdout(
     if cancel is not None:
         cancel.raise_if_cancelled()
     proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
+        [*_PREFIX, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
     stderr_tail: deque[bytes] = deque(maxlen=64)
     drain = threading.Thread(target=_drain, args=(proc, stderr_tail), daemon=True)
     drain.start()

@@ -2,6 +2,8 @@
 
 `Emitter` is what the job lifecycle is given (injected like the worker), so tests and other
 processes can provide their own; `SocketEmitter` sends through Flask-SocketIO to user rooms.
+With REDIS_URL set, the web processes' Socket.IO servers share Redis as their message queue, and
+`QueueEmitter` lets a process without a Socket.IO server (a Celery worker) emit into those rooms.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from flask_socketio import SocketIO
 from pydantic import BaseModel
 
 from backend.extensions import socketio
@@ -36,6 +39,21 @@ class SocketEmitter:
             socketio.emit(event, payload.model_dump(mode="json"), to=room_of(user_id), namespace="/")
         except Exception:
             log.exception("socket emit %s failed", event)
+
+
+class QueueEmitter:
+    """Write-only: publishes to the message queue, which every web process's server delivers to
+    its own sockets in the user's room (the same rooms and the same payloads as SocketEmitter)."""
+
+    def __init__(self, message_queue: str) -> None:
+        self._queue = SocketIO(message_queue=message_queue)
+
+    def emit(self, user_id: str, event: str, payload: BaseModel) -> None:
+        check_payload(event, payload)
+        try:
+            self._queue.emit(event, payload.model_dump(mode="json"), to=room_of(user_id), namespace="/")
+        except Exception:  # never raises, like SocketEmitter: the REST catch-up recovers a lost event
+            log.exception("queued socket emit %s failed", event)
 
 
 def check_payload(event: str, payload: BaseModel) -> None:

@@ -9,10 +9,10 @@ context; the owner checks happen before (backend/services/jobs.py).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from backend.config import Config
 from backend.errors import Conflict, PayloadTooLarge, RateLimited
@@ -139,7 +139,8 @@ class JobLifecycle:
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED.value)
             .values(status=JobStatus.PROCESSING.value, stage=None, progress=0.0, started_at=now,
-                    updated_at=now, error_message=None, cancel_requested=False, attempt=Job.attempt + 1)
+                    updated_at=now, error_message=None, cancel_requested=False, attempt=Job.attempt + 1,
+                    heartbeat_at=now)
         )  # fmt: skip
         if not getattr(done, "rowcount", 0):
             db.session.rollback()
@@ -373,6 +374,41 @@ class JobLifecycle:
         ).all()
         for job_id, priority in queued:
             self.dispatcher.submit(job_id, priority)
+
+    def requeue_stale(self, job_id: str, cutoff: datetime) -> bool:
+        """processing → queued when its worker's heartbeat stopped before `cutoff` (the worker
+        died; JOB_BACKEND=celery). One conditional UPDATE, so of several workers noticing it at
+        once exactly one re-queues it; the next claim resumes it from its stage records. A job
+        whose cancel was requested ends cancelled instead. True if this call re-queued it."""
+        stale = (
+            Job.id == job_id,
+            Job.status == JobStatus.PROCESSING.value,
+            Job.heartbeat_at < cutoff,
+            or_(Job.stage.is_(None), Job.stage != UPLOADING),  # its publications have their own
+        )
+        cancel = db.session.scalar(select(Job.cancel_requested).where(*stale))
+        if cancel is None:
+            return False
+        status = JobStatus.CANCELLED if cancel else JobStatus.QUEUED
+        done = db.session.execute(
+            update(Job)
+            .where(*stale)
+            .values(status=status.value, stage=None, heartbeat_at=None, updated_at=utcnow(),
+                    completed_at=utcnow() if cancel else None)
+        )  # fmt: skip
+        if not getattr(done, "rowcount", 0):
+            db.session.rollback()
+            return False
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        db.session.refresh(job)
+        if cancel:
+            add_event(job, "status", "Cancelled (its worker had stopped)")
+        else:
+            add_event(job, "recovered", "Re-queued: its worker stopped responding")
+        db.session.commit()
+        self.announce(job)
+        return not cancel
 
     def settle_uploads(self) -> None:
         """After the publications are recovered: an uploading job whose uploads all ended while

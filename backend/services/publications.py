@@ -20,6 +20,7 @@ from backend.services.ownership import get_owned
 from backend.services.youtube import account_of, require_configured
 
 KIND = "publication"
+PRIORITY = 5  # a publication's place in the work queue (a new job's default)
 LIVE = (
     PublicationStatus.QUEUED,
     PublicationStatus.UPLOADING,
@@ -112,7 +113,7 @@ def create(
     )
     db.session.add(pub)
     db.session.commit()
-    dispatcher.submit(pub.id, 5, kind=KIND)
+    dispatcher.submit(pub.id, PRIORITY, kind=KIND)
     emitter.emit(user_id, "publication_updated", out(pub))
     return pub
 
@@ -166,7 +167,7 @@ def retry(user_id: str, publication_id: str, dispatcher: Dispatcher, emitter: Em
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("Only a failed publication can be retried.", code="not_retryable")
     db.session.refresh(pub)
-    dispatcher.submit(pub.id, 5, kind=KIND)
+    dispatcher.submit(pub.id, PRIORITY, kind=KIND)
     emitter.emit(user_id, "publication_updated", out(pub))
     return pub
 

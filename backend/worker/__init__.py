@@ -1,72 +1,54 @@
-"""The worker pool of the server process: JobManager threads, the DB reporter, one job's run."""
+"""The worker side of the server: the JobManager threads (JOB_BACKEND=threads) or, with
+JOB_BACKEND=celery, a `CeleryDispatcher` that only enqueues for the worker processes."""
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
-from sqlalchemy import select
 
 from backend.config import Config
-from backend.extensions import db
-from backend.models import Publication, PublicationStatus
-from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import Emitter, SocketEmitter
 from backend.services import renders
 from backend.services.lifecycle import JobLifecycle
-from backend.worker import rerender
+from backend.worker import handlers
+from backend.worker.handlers import PUBLICATION, refresh_stats
 from backend.worker.manager import JobManager
 from backend.youtube import uploader
 
-log = logging.getLogger(__name__)
-PUBLICATION = "publication"
+__all__ = ["PUBLICATION", "init_jobs", "init_worker", "refresh_stats"]
+
+
+def init_jobs(app: Flask, config: Config) -> None:
+    """The app's job backend (JOB_BACKEND)."""
+    if config.job_backend == "celery":
+        _init_celery(app, config, SocketEmitter())
+    else:
+        init_worker(app, config)
 
 
 def init_worker(app: Flask, config: Config, emitter: Emitter | None = None) -> JobManager:
     """Create the app's JobManager and lifecycle; `start_runtime` (serving processes only) starts it."""
     emitter = emitter or SocketEmitter()
     manager = JobManager(app, config, emitter)
-    manager.register(
-        PUBLICATION,
-        lambda item_id, token, _force: _publish(app, config, emitter, manager.lifecycle, item_id, token),
-    )
+    for kind, handler in handlers.build(app, config, emitter, manager.lifecycle, manager.factory).items():
+        if kind != handlers.JOB:  # the manager's own runs its factory (tests inject theirs)
+            manager.register(kind, handler)
     if config.youtube_configured:
         manager.every(config.youtube_stats_interval, "youtube-stats", lambda: refresh_stats(app, config))
-    manager.register(
-        renders.KIND, lambda item_id, token, _force: rerender.run(app, config, emitter, item_id, token)
-    )
     app.extensions["job_manager"] = manager
     app.extensions["job_lifecycle"] = manager.lifecycle
     app.extensions["start_runtime"] = lambda: _start(app, manager)
     return manager
 
 
-def _publish(
-    app: Flask, config: Config, emitter: Emitter, lifecycle: JobLifecycle, item_id: str, token: CancelToken
-) -> None:
-    uploader.run(app, config, emitter, item_id, token)
-    with app.app_context():
-        pub = db.session.get(Publication, item_id)
-        if pub is not None:  # a job at stage `uploading` completes after its last publication
-            lifecycle.uploads_ended(pub.job_id)
+def _init_celery(app: Flask, config: Config, emitter: Emitter) -> None:
+    # Imported here: the threads default never loads Celery.
+    from backend.worker.celery_app import CeleryDispatcher
 
-
-def refresh_stats(app: Flask, config: Config) -> None:
-    """The periodic statistics of every published video (YOUTUBE_STATS_INTERVAL), user by user:
-    one account Google refuses (e.g. a revoked link) must not stop the others' refresh."""
-    with app.app_context():
-        published = select(Publication).where(
-            Publication.status == PublicationStatus.PUBLISHED.value, Publication.youtube_video_id.is_not(None)
-        )
-        by_user: dict[str, list[Publication]] = {}
-        for pub in db.session.scalars(published):
-            by_user.setdefault(pub.user_id, []).append(pub)
-        for pubs in by_user.values():
-            try:
-                uploader.refresh_stats(config, pubs)
-            except Exception:
-                db.session.rollback()
-                log.exception("stats refresh failed for %d publications", len(pubs))
+    dispatcher = CeleryDispatcher(config)
+    app.extensions["job_manager"] = dispatcher
+    app.extensions["job_lifecycle"] = JobLifecycle(config, emitter, dispatcher)
+    # Nothing to start: recovery is the workers' sweep (a web process restarting must not
+    # re-queue what live workers are running).
 
 
 def _start(app: Flask, manager: JobManager) -> None:

@@ -4,7 +4,8 @@ The database row is the source of truth: the queue holds only (kind, id) pairs (
 the rows on start), a handler claims its row atomically before running it, and a cancel is
 both flagged on the row and delivered to the running worker's CancelToken (which kills its
 subprocess group). Each kind of work (a job today; re-renders and publications later) is one
-registered handler, so the same pool runs them all.
+registered handler (backend/worker/handlers.py, shared with the Celery worker), so the same
+pool runs them all.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import Emitter
 from backend.services import jobs as job_service
 from backend.services.lifecycle import JobLifecycle
-from backend.worker import runner
+from backend.worker import handlers, runner
+from backend.worker.handlers import JOB, Handler
 
 log = logging.getLogger(__name__)
-
-JOB = "job"
-# handler(item id, cancel token, force): runs one item to its end; never raises on purpose.
-Handler = Callable[[str, CancelToken, bool], None]
 
 
 @dataclass(order=True)
@@ -48,18 +46,12 @@ class _Running:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _default_factory(config: Config) -> runner.Processor:
-    from backend.pipeline.processor import VideoProcessor
-
-    return VideoProcessor(config)
-
-
 class JobManager:
     def __init__(self, app: Flask, config: Config, emitter: Emitter,
                  factory: runner.ProcessorFactory | None = None) -> None:  # fmt: skip
         self.app = app
         self.config = config
-        self.factory = factory or _default_factory
+        self.factory = factory or handlers.default_factory
         self.lifecycle = JobLifecycle(config, emitter, dispatcher=self)
         self._handlers: dict[str, Handler] = {JOB: self._run_job}
         self._heap: list[_Entry] = []
@@ -163,10 +155,7 @@ class JobManager:
             running.done.set()
 
     def _run_job(self, job_id: str, token: CancelToken, force: bool) -> None:
-        claimed = runner.claim(self.app, self.lifecycle, job_id)
-        if claimed is not None:
-            log.info("job %s started (attempt %s)", job_id, claimed.attempt)
-            runner.execute(self.app, self.lifecycle, self.factory, claimed, token, force)
+        handlers.run_job(self.app, self.lifecycle, self.factory, job_id, token, force)
 
     def _clean_periodically(self) -> None:
         interval = max(1.0, self.config.cleanup_interval_seconds)

@@ -112,7 +112,11 @@ def _claim(config: Config, emitter: Emitter, publication_id: str) -> Upload | No
             Publication.status == PublicationStatus.QUEUED.value,
             Publication.cancel_requested.is_(False),
         )
-        .values(status=PublicationStatus.UPLOADING.value, attempt=Publication.attempt + 1)
+        .values(
+            status=PublicationStatus.UPLOADING.value,
+            attempt=Publication.attempt + 1,
+            heartbeat_at=pub_service.utcnow(),  # JOB_BACKEND=celery: its worker keeps it fresh
+        )
     )
     db.session.commit()
     if moved.rowcount != 1:  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ from backend.app import create_app
 from backend.config import Config
 from backend.extensions import db
 from backend.runtime import upgrade_database
+from backend.worker.manager import JobManager
+from tests.media import Talk, talk
 
 DB_KIND = os.environ.get("TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -151,3 +153,18 @@ def user_token(client: FlaskClient) -> str:
 @pytest.fixture
 def auth_headers(user_token: str) -> dict[str, str]:
     return bearer(user_token)
+
+
+@pytest.fixture(scope="session")
+def media() -> Talk:
+    """A spoken talk with its true captions (espeak-ng + ffmpeg), made once per session."""
+    return talk()
+
+
+@pytest.fixture
+def manager(app: Flask) -> Iterator[JobManager]:
+    """The app's own worker pool, started for the test and stopped after it."""
+    jobs: JobManager = app.extensions["job_manager"]
+    jobs.start()
+    yield jobs
+    jobs.stop()

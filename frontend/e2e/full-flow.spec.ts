@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { MEDIA_DIR, SCREENSHOT_DIR } from "./global-setup";
+import { SCREENSHOT_DIR } from "./global-setup";
+import { fillTalkUpload } from "./forms";
 
 const email = `e2e-${Date.now()}@example.com`;
 const password = "correct horse battery";
@@ -44,12 +45,7 @@ test("a new user turns a video into clips and manages them", async ({ page }) =>
   await test.step("create a job from an upload with captions", async () => {
     await page.getByRole("link", { name: "New job" }).first().click();
     await expect(page.getByRole("heading", { name: "New job" })).toBeVisible();
-    await page.getByText("Upload a file").click();
-    await page.getByLabel("Video file").setInputFiles(path.join(MEDIA_DIR, "talk.mp4"));
-    await page.getByLabel("Captions file (optional)").setInputFiles(path.join(MEDIA_DIR, "talk.vtt"));
-    await page.getByLabel("Shortest clip (seconds)").fill("5");
-    await page.getByLabel("Longest clip (seconds)").fill("15");
-    await page.getByLabel("Maximum clips").fill("3");
+    await fillTalkUpload(page, { shortest: 5, longest: 15, count: 3 });
     await shot(page, "04-new-job");
     await page.getByRole("button", { name: "Create job" }).click();
     await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/, { timeout: 60_000 });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { MEDIA_DIR, SCREENSHOT_DIR } from "./global-setup";
+import { SCREENSHOT_DIR } from "./global-setup";
+import { fillTalkUpload } from "./forms";
 
 /**
  * Shorts against the real backend and pipeline: a job rendered vertical, its clip's 9:16 player
@@ -58,12 +59,7 @@ test("a vertical Short: 9:16 player, shot layouts, trim and re-render live", asy
   await expect(page).toHaveURL(/\/jobs\/new$/);
 
   await test.step("create a vertical job with the Shorts options", async () => {
-    await page.getByText("Upload a file").click();
-    await page.getByLabel("Video file").setInputFiles(path.join(MEDIA_DIR, "talk.mp4"));
-    await page.getByLabel("Captions file (optional)").setInputFiles(path.join(MEDIA_DIR, "talk.vtt"));
-    await page.getByLabel("Shortest clip (seconds)").fill("8");
-    await page.getByLabel("Longest clip (seconds)").fill("15");
-    await page.getByLabel("Maximum clips").fill("1");
+    await fillTalkUpload(page, { shortest: 8, longest: 15, count: 1 });
     await expect(page.getByLabel("Format")).toHaveValue("vertical");
     // 720p keeps the render short on a small machine; the aspect is what is checked.
     await expect(page.getByLabel("Resolution")).toHaveValue("");

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { MEDIA_DIR, SCREENSHOT_DIR } from "./global-setup";
+import { SCREENSHOT_DIR } from "./global-setup";
+import { fillTalkUpload } from "./forms";
 
 /**
  * YouTube end to end in Chromium, against the real backend and the local Google
@@ -88,12 +89,7 @@ test("link a channel, publish a rendered clip on a schedule, watch it upload liv
 
   await test.step("render one short vertical clip", async () => {
     await page.goto("/jobs/new");
-    await page.getByText("Upload a file").click();
-    await page.getByLabel("Video file").setInputFiles(path.join(MEDIA_DIR, "talk.mp4"));
-    await page.getByLabel("Captions file (optional)").setInputFiles(path.join(MEDIA_DIR, "talk.vtt"));
-    await page.getByLabel("Shortest clip (seconds)").fill("8");
-    await page.getByLabel("Longest clip (seconds)").fill("15");
-    await page.getByLabel("Maximum clips").fill("1");
+    await fillTalkUpload(page, { shortest: 8, longest: 15, count: 1 });
     await page.getByLabel("Resolution").selectOption("720p");
     await page.getByRole("button", { name: "Create job" }).click();
     await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/, { timeout: 60_000 });

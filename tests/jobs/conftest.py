@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from backend.worker.manager import JobManager
 from tests.conftest import bearer, login, register
-from tests.media import Talk, talk
-
-
-@pytest.fixture(scope="session")
-def media() -> Talk:
-    return talk()
-
-
-@pytest.fixture
-def manager(app: Flask) -> Iterator[JobManager]:
-    jobs: JobManager = app.extensions["job_manager"]
-    jobs.start()
-    yield jobs
-    jobs.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from backend.extensions import socketio
 from backend.realtime.handlers import registry
-from tests.jobs.conftest import manager, media, other_headers  # noqa: F401  (shared fixtures)
+from tests.jobs.conftest import other_headers  # noqa: F401  (a shared fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -262,3 +262,17 @@ def listen(base: str, token: str) -> Listener:
     client.on("*", record)
     client.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=30)
     return listener
+
+
+def wait_resumed(app: Flask, job_id: str, timeout: float = 120.0) -> None:
+    """Until a second attempt of the job runs (or has already completed): it resumed elsewhere."""
+    from backend.models import Job
+
+    with app.app_context():
+
+        def resumed() -> bool:
+            db.session.expire_all()
+            job = db.session.get(Job, job_id)
+            return job is not None and job.attempt == 2 and job.status in ("processing", "completed")
+
+        wait_for(resumed, timeout, 0.05)

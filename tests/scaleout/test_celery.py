@@ -20,7 +20,16 @@ from backend.extensions import db
 from backend.models import Clip, Job
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
-from tests.scaleout.conftest import HEARTBEAT, STALE, Cluster, User, descendants, listen, sign_up
+from tests.scaleout.conftest import (
+    HEARTBEAT,
+    STALE,
+    Cluster,
+    User,
+    descendants,
+    listen,
+    sign_up,
+    wait_resumed,
+)
 from tests.youtube.google_server import GoogleServer
 from tests.youtube.helpers import consent
 
@@ -140,14 +149,7 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
     # Its ffmpeg dies with it (PDEATHSIG), instead of writing on under the resumed render.
     wait_for(lambda: not any(_alive(pid) for pid in its_ffmpeg), 10)
 
-    with app.app_context():
-
-        def resumed() -> bool:
-            db.session.expire_all()
-            job = db.session.get(Job, job_id)
-            return job is not None and job.attempt == 2 and job.status in ("processing", "completed")
-
-        wait_for(resumed, 120, 0.05)
+    wait_resumed(app, job_id)
     delay = time.monotonic() - killed
     print(f"\nkill -9 -> resumed on the other worker: {delay:.1f} s "
           f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)")  # fmt: skip

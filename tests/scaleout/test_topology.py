@@ -24,11 +24,21 @@ from flask import Flask
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import Clip, Job
+from backend.models import Clip
 from backend.services.objects import ObjectStore, job_prefix
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
-from tests.scaleout.conftest import HEARTBEAT, STALE, Cluster, User, free_port, listen, sign_up
+from tests.scaleout.conftest import (
+    HEARTBEAT,
+    STALE,
+    Cluster,
+    User,
+    _up,
+    free_port,
+    listen,
+    sign_up,
+    wait_resumed,
+)
 from tests.scaleout.test_celery import SLOW_RENDER, ffmpeg_under
 from tests.storage import weed
 
@@ -81,13 +91,6 @@ class Hosts(Cluster):
 
     def host_dir(self, host: str) -> Path:
         return self.data_dir.parent / host
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/health", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 @pytest.fixture
@@ -197,14 +200,7 @@ def test_kill_9_mid_render_resumes_on_the_other_host_without_duplicates_or_orpha
     killed = time.monotonic()
     victim.wait(10)
 
-    with app.app_context():
-
-        def resumed() -> bool:
-            db.session.expire_all()
-            job = db.session.get(Job, job_id)
-            return job is not None and job.attempt == 2 and job.status in ("processing", "completed")
-
-        wait_for(resumed, 120, 0.05)
+    wait_resumed(app, job_id)
     delay = time.monotonic() - killed
     print(f"\nkill -9 mid-render -> resumed on the other host: {delay:.1f} s "
           f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)")  # fmt: skip

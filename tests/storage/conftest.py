@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from backend.config import Config
 from backend.services.objects import ObjectStore
-from backend.worker.manager import JobManager
-from tests.media import Talk, talk
 from tests.storage import weed
 
 
@@ -61,16 +58,3 @@ def store(s3_server: S3Server, bucket_name: str) -> ObjectStore:
 def config_overrides(s3_server: S3Server, bucket_name: str, store: ObjectStore) -> dict[str, Any]:
     """Every app of these tests stores into this test's bucket."""
     return s3_settings(s3_server, bucket_name)
-
-
-@pytest.fixture(scope="session")
-def media() -> Talk:
-    return talk()
-
-
-@pytest.fixture
-def manager(app: Flask) -> Iterator[JobManager]:
-    jobs: JobManager = app.extensions["job_manager"]
-    jobs.start()
-    yield jobs
-    jobs.stop()

@@ -22,7 +22,7 @@ class S3Server:
     endpoint: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when tests/storage end: later tests count our children
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     try:
         with weed.seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:

@@ -23,6 +23,12 @@ from backend.youtube import uploader
 bp = Blueprint("publications", __name__, url_prefix="/api/v1")
 
 
+@bp.before_request
+def _youtube_configured() -> None:
+    """CONTRACTS §10: without a Google client every publication endpoint answers 503."""
+    require_configured(config())
+
+
 def _manager() -> Any:
     return current_app.extensions["job_manager"]
 
@@ -49,7 +55,7 @@ def publish(clip_id: str) -> ResponseReturnValue:
 @jwt_required()
 @spec.validate(
     query=PublicationListQuery,
-    resp=responses({"HTTP_200": PublicationList}, 400, 401),
+    resp=responses({"HTTP_200": PublicationList}, 400, 401, 503),
     tags=["publications"],
     security=AUTH,
 )
@@ -63,14 +69,18 @@ def list_publications() -> ResponseReturnValue:
 
 @bp.get("/publications/<publication_id>")
 @jwt_required()
-@spec.validate(resp=responses({"HTTP_200": PublicationOut}, 401, 404), tags=["publications"], security=AUTH)
+@spec.validate(
+    resp=responses({"HTTP_200": PublicationOut}, 401, 404, 503), tags=["publications"], security=AUTH
+)
 def get_publication(publication_id: str) -> ResponseReturnValue:
     return jsonify(pub_service.serialize(pub_service.get(current_user_id(), publication_id)))
 
 
 @bp.get("/publications/<publication_id>/stats")
 @jwt_required()
-@spec.validate(resp=responses({"HTTP_200": StatsHistory}, 401, 404), tags=["publications"], security=AUTH)
+@spec.validate(
+    resp=responses({"HTTP_200": StatsHistory}, 401, 404, 503), tags=["publications"], security=AUTH
+)
 def stats_history(publication_id: str) -> ResponseReturnValue:
     rows = pub_service.stats_history(current_user_id(), publication_id)
     points = [StatsPoint.model_validate(row, from_attributes=True) for row in rows]
@@ -80,7 +90,7 @@ def stats_history(publication_id: str) -> ResponseReturnValue:
 @bp.post("/publications/<publication_id>/retry")
 @jwt_required()
 @spec.validate(
-    resp=responses({"HTTP_202": PublicationOut}, 401, 404, 409), tags=["publications"], security=AUTH
+    resp=responses({"HTTP_202": PublicationOut}, 401, 404, 409, 503), tags=["publications"], security=AUTH
 )
 def retry_publication(publication_id: str) -> ResponseReturnValue:
     pub = pub_service.retry(current_user_id(), publication_id, _manager(), _emitter())
@@ -89,7 +99,7 @@ def retry_publication(publication_id: str) -> ResponseReturnValue:
 
 @bp.delete("/publications/<publication_id>")
 @jwt_required()
-@spec.validate(resp=responses({"HTTP_204": None}, 401, 404), tags=["publications"], security=AUTH)
+@spec.validate(resp=responses({"HTTP_204": None}, 401, 404, 503), tags=["publications"], security=AUTH)
 def cancel_publication(publication_id: str) -> ResponseReturnValue:
     pub_service.cancel(current_user_id(), publication_id, config(), _manager(), _emitter())
     return no_content()
@@ -102,6 +112,5 @@ def cancel_publication(publication_id: str) -> ResponseReturnValue:
 )
 def refresh_stats(publication_id: str) -> ResponseReturnValue:
     pub = pub_service.get(current_user_id(), publication_id)
-    require_configured(config())
     uploader.refresh_stats(config(), [pub])
     return jsonify(pub_service.serialize(pub))

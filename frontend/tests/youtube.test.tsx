@@ -288,6 +288,21 @@ describe("YouTubeCard", () => {
 });
 
 describe("PublicationsPage live", () => {
+  it("explains the settings instead of an error when the server has no Google client", async () => {
+    const srv = await startServer((_req, res) =>
+      sendJson(res, 503, { error: { code: "youtube_not_configured", message: "YouTube is not configured on this server." } }),
+    );
+    const socket = createLiveSocket(srv.url);
+    try {
+      render(<PublicationsPage api={createApiClient({ baseUrl: srv.url, readCookie: () => undefined })} live={{ socket }} />);
+      expect(await screen.findByTestId("youtube-not-configured")).toHaveTextContent("GOOGLE_CLIENT_ID");
+      expect(screen.queryByRole("alert")).toBeNull();
+    } finally {
+      socket.disconnect();
+      await srv.close();
+    }
+  });
+
   it("moves the bar on publication_progress and shows the published video and its stats", async () => {
     const srv = await startServer((req, res) => {
       if (req.url?.startsWith("/api/v1/publications?")) return sendJson(res, 200, { items: [pub()], total: 1, limit: 20, offset: 0 });

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+SOME_ID = "00000000-0000-4000-8000-000000000000"
+
 
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:
@@ -20,6 +22,13 @@ def config_overrides() -> dict[str, Any]:
         ("post", "/api/v1/youtube/connect", None),
         ("post", "/api/v1/youtube/callback", {"code": "c", "state": "s"}),
         ("delete", "/api/v1/youtube", None),
+        ("post", f"/api/v1/clips/{SOME_ID}/publish", {"privacy_status": "private"}),
+        ("get", "/api/v1/publications", None),
+        ("get", f"/api/v1/publications/{SOME_ID}", None),
+        ("get", f"/api/v1/publications/{SOME_ID}/stats", None),
+        ("post", f"/api/v1/publications/{SOME_ID}/retry", None),
+        ("delete", f"/api/v1/publications/{SOME_ID}", None),
+        ("post", f"/api/v1/publications/{SOME_ID}/refresh-stats", None),
     ],
 )
 def test_youtube_endpoints_answer_503(

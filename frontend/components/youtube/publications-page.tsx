@@ -10,11 +10,12 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
 import { StatsChart } from "@/components/youtube/stats-chart";
+import { YouTubeNotConfigured } from "@/components/youtube/youtube-card";
 import type { LiveOptions } from "@/hooks/use-live-connection";
 import { usePublicationsLive } from "@/hooks/use-publications-live";
 import { api as defaultApi, errorMessage, type ApiClient, type Publication } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
-import { canCancel, isActivePublication, PRIVACY_LABELS } from "@/lib/youtube";
+import { canCancel, isActivePublication, isNotConfigured, PRIVACY_LABELS } from "@/lib/youtube";
 
 const PAGE_SIZE = 20;
 const numbers = new Intl.NumberFormat();
@@ -126,7 +127,11 @@ export function PublicationsPage({ api = defaultApi, live = {} }: { api?: ApiCli
   return (
     <>
       <PageHeader title="Publications" description="Clips sent to YouTube, with their upload and their numbers." />
-      {list.error && !data ? (
+      {list.error && !data && isNotConfigured(undefined, list.error) ? (
+        <Card className="p-4">
+          <YouTubeNotConfigured />
+        </Card>
+      ) : list.error && !data ? (
         <ErrorState error={list.error} onRetry={list.reload} />
       ) : !data ? (
         <LoadingState />

@@ -211,10 +211,11 @@ class JobLifecycle:
         if publish is None or not rows or why_not:
             if why_not:
                 add_event(job, "warning", why_not)
-            self._completed(job, f"Completed with {len(rows)} clips")
+            self._completed(job, f"Completed with {_clips(len(rows))}")
             return
         job.stage = UPLOADING
-        add_event(job, "stage_started", f"Uploading the best {min(publish.top, len(rows))} clips to YouTube")
+        best = _clips(min(publish.top, len(rows)))
+        add_event(job, "stage_started", f"Uploading the best {best} to YouTube")
         db.session.commit()
         self.announce(job)
         deferred = autopublish.Deferred()
@@ -258,7 +259,7 @@ class JobLifecycle:
                 add_event(job, "warning", f"{pub.title!r} not published: {pub.error_message or pub.status}")
         published = sum(1 for p in pubs if p.status == PublicationStatus.PUBLISHED.value)
         clips = job_views.clip_counts([job.id]).get(job.id, 0)
-        self._completed(job, f"Completed with {clips} clips; {published} published to YouTube")
+        self._completed(job, f"Completed with {_clips(clips)}; {published} published to YouTube")
 
     def _completed(self, job: Job, message: str) -> None:
         job.status, job.stage, job.completed_at = JobStatus.COMPLETED.value, None, utcnow()
@@ -456,6 +457,11 @@ class JobLifecycle:
 
     def _known(self, job_ids: list[str]) -> set[str]:
         return set(db.session.scalars(select(Job.id).where(Job.id.in_(job_ids))))
+
+
+def _clips(count: int) -> str:
+    """Event messages are read by people: "1 clip", "2 clips"."""
+    return f"{count} clip" if count == 1 else f"{count} clips"
 
 
 def check_storage(config: Config, user_id: str, extra: int = 0) -> None:

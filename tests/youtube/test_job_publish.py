@@ -85,7 +85,7 @@ def test_a_job_with_publish_uploads_its_best_clip_then_completes(
     assert hashlib.sha256(video.data).digest() == hashlib.sha256(_clip_bytes(app, best["id"])).digest()
     assert len(video.data) == best["file_size"] and video.metadata["status"]["privacyStatus"] == "private"
     messages = [e["message"] for e in _events(client, auth_headers, job_id)]
-    assert "Uploading the best 1 clips to YouTube" in messages
+    assert "Uploading the best 1 clip to YouTube" in messages
     assert messages[-1] == "Completed with 2 clips; 1 published to YouTube"
     # The job ended after its publication did (the last job event follows the upload's end).
     names = [e for _u, e, _p in emitter.events]
@@ -205,7 +205,7 @@ def test_an_uploading_job_whose_uploads_ended_during_a_restart_completes_on_star
     assert (detail["status"], detail["stage"]) == ("completed", None)
     messages = [e["message"] for e in _events(client, auth_headers, job_id)]
     assert "'The garden' not published: YouTube refused the upload (HTTP 400 badRequest)." in messages
-    assert messages[-1] == "Completed with 1 clips; 0 published to YouTube"
+    assert messages[-1] == "Completed with 1 clip; 0 published to YouTube"
 
 
 @pytest.mark.usefixtures("manager")

@@ -153,11 +153,11 @@ class JobLifecycle:
         return job
 
     def progress(self, job_id: str, stage: str | None, value: float, message: str | None,
-                 event: tuple[str, str] | None = None) -> None:  # fmt: skip
+                 event: tuple[str, str] | None = None, attempt: int | None = None) -> None:  # fmt: skip
         """A running job's stage and progress (the reporter throttles the calls)."""
-        job = db.session.get(Job, job_id)
-        if job is None or job.status != JobStatus.PROCESSING.value:
-            return  # deleted or cancelled under us: nothing to report
+        job = self._processing(job_id, attempt)
+        if job is None:
+            return  # deleted, cancelled or taken over under us: nothing to report
         job.stage, job.progress, job.updated_at = stage, value, utcnow()
         if event is not None:
             add_event(job, event[0], event[1])
@@ -178,9 +178,9 @@ class JobLifecycle:
         db.session.commit()
         self.announce(job)
 
-    def fail(self, job_id: str, message: str) -> None:
+    def fail(self, job_id: str, message: str, attempt: int | None = None) -> None:
         """processing → failed, with the message the user will read."""
-        job = self._processing(job_id)
+        job = self._processing(job_id, attempt)
         if job is None:
             return
         add_event(job, "error", message, stage=job.stage)
@@ -188,16 +188,16 @@ class JobLifecycle:
         self._end(job, JobStatus.FAILED, "Failed")
         self.emitter.emit(job.user_id, "job_failed", job_views.job_out(job))
 
-    def cancelled(self, job_id: str, message: str) -> None:
+    def cancelled(self, job_id: str, message: str, attempt: int | None = None) -> None:
         """processing → cancelled (the worker stopped)."""
-        job = self._processing(job_id)
+        job = self._processing(job_id, attempt)
         if job is not None:
             self._end(job, JobStatus.CANCELLED, message)
 
-    def complete(self, job_id: str, result: PipelineResult) -> None:
+    def complete(self, job_id: str, result: PipelineResult, attempt: int | None = None) -> None:
         """processing → completed; the job's clips are replaced in the same transaction. With the
         option `publish`, it first stays processing at stage `uploading` until `uploads_ended`."""
-        job = self._processing(job_id)
+        job = self._processing(job_id, attempt)
         if job is None:
             return
         db.session.execute(delete(Clip).where(Clip.job_id == job_id))
@@ -268,9 +268,15 @@ class JobLifecycle:
         self.announce(job)
         self.emitter.emit(job.user_id, "job_completed", job_views.detail_out(job))
 
-    def _processing(self, job_id: str) -> Job | None:
-        job = db.session.get(Job, job_id)
-        return job if job is not None and job.status == JobStatus.PROCESSING.value else None
+    def _processing(self, job_id: str, attempt: int | None = None) -> Job | None:
+        """The job's row while it is processing - and, given the run's `attempt`, only while that
+        run still owns it: a run whose worker was taken for dead (its heartbeats stalled) and
+        whose job was re-queued and claimed again must not write over the new run. The row is
+        locked (PostgreSQL) so a claim cannot slip in between this check and the commit."""
+        query = select(Job).where(Job.id == job_id, Job.status == JobStatus.PROCESSING.value)
+        if attempt is not None:
+            query = query.where(Job.attempt == attempt)
+        return db.session.scalar(query.with_for_update())
 
     def _end(self, job: Job, status: JobStatus, message: str) -> None:
         job.status, job.stage, job.completed_at = status.value, None, utcnow()

@@ -21,10 +21,11 @@ MIN_INTERVAL = 0.25  # at most ~4 progress updates per second per job
 
 class DbReporter:
     def __init__(self, app: Flask, lifecycle: JobLifecycle, job_id: str, bands: dict[str, Band],
-                 clock: Callable[[], float] = time.monotonic):  # fmt: skip
+                 attempt: int | None = None, clock: Callable[[], float] = time.monotonic):  # fmt: skip
         self.app = app
         self.lifecycle = lifecycle
         self.job_id = job_id
+        self.attempt = attempt  # the run's: a run that lost its job reports nothing
         self.bands = bands
         self.clock = clock
         self._lock = threading.Lock()
@@ -67,4 +68,4 @@ class DbReporter:
     def _write(self, stage: str | None, message: str | None, event: tuple[str, str] | None = None) -> None:
         self._last_write = self.clock()
         with self.app.app_context():
-            self.lifecycle.progress(self.job_id, stage, self._progress, message, event)
+            self.lifecycle.progress(self.job_id, stage, self._progress, message, event, self.attempt)

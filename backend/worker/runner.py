@@ -74,7 +74,8 @@ def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, clai
             token: CancelToken, force: bool) -> None:  # fmt: skip
     """Run the pipeline and record how it ended. Never raises: the row always ends final."""
     config = lifecycle.config
-    reporter = DbReporter(app, lifecycle, claimed.job_id, bands_for(specs_for(claimed.options)))
+    bands = bands_for(specs_for(claimed.options))
+    reporter = DbReporter(app, lifecycle, claimed.job_id, bands, claimed.attempt)
     ctx = JobContext(
         job_id=claimed.job_id, job_dir=storage.job_dir(config, claimed.job_id), source=claimed.source,
         options=claimed.options, config=config, reporter=reporter, criteria=claimed.criteria,
@@ -82,16 +83,17 @@ def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, clai
         logger=logging.LoggerAdapter(logging.getLogger("backend.pipeline"), {"job_id": claimed.job_id}),
     )  # fmt: skip
     with cache.in_use(config, claimed.job_id):
-        outcome = _run(factory, config, ctx, token)
+        outcome = _run(factory, config, ctx, token, claimed.attempt)
         with app.app_context():
             outcome(lifecycle)
             lifecycle.orphaned(claimed.job_id)
     cache.trim(config)
 
 
-def _run(factory: ProcessorFactory, config: Config, ctx: JobContext,
-         token: CancelToken) -> Callable[[JobLifecycle], None]:  # fmt: skip
-    """The pipeline's end, as the lifecycle transition that records it."""
+def _run(factory: ProcessorFactory, config: Config, ctx: JobContext, token: CancelToken,
+         attempt: int) -> Callable[[JobLifecycle], None]:  # fmt: skip
+    """The pipeline's end, as the lifecycle transition that records it (for this run's attempt
+    only: a run that lost its job to another worker records nothing)."""
     job_id = ctx.job_id
     try:
         # An upload received by another host (or evicted since): its file comes from the bucket.
@@ -99,16 +101,16 @@ def _run(factory: ProcessorFactory, config: Config, ctx: JobContext,
         result = factory(config).run(ctx)
         token.raise_if_cancelled()
     except JobCancelled:
-        return lambda lc: lc.cancelled(job_id, "Cancelled")
+        return lambda lc: lc.cancelled(job_id, "Cancelled", attempt)
     except PipelineError as exc:
         if token.cancelled:
-            return lambda lc: lc.cancelled(job_id, "Cancelled")
+            return lambda lc: lc.cancelled(job_id, "Cancelled", attempt)
         message = str(exc) or type(exc).__name__
-        return lambda lc: lc.fail(job_id, message)
+        return lambda lc: lc.fail(job_id, message, attempt)
     except Exception as exc:
         log.exception("job %s crashed", job_id)
         if token.cancelled:
-            return lambda lc: lc.cancelled(job_id, "Cancelled")
+            return lambda lc: lc.cancelled(job_id, "Cancelled", attempt)
         message = f"Internal error: {type(exc).__name__}: {exc}"[:2000]
-        return lambda lc: lc.fail(job_id, message)
-    return lambda lc: lc.complete(job_id, result)
+        return lambda lc: lc.fail(job_id, message, attempt)
+    return lambda lc: lc.complete(job_id, result, attempt)

@@ -159,3 +159,39 @@ def test_upload_streams_options_and_title(
     assert body["source_type"] == "upload" and body["source_url"] is None and body["priority"] == 7
     assert body["video_title"] == "garden_talk"
     assert body["options"]["min_clip_duration"] == FAST_OPTIONS["min_clip_duration"]
+
+
+def test_a_run_that_lost_its_job_to_another_worker_records_nothing(
+    client: FlaskClient, auth_headers: dict[str, str], app: Flask
+) -> None:
+    """A worker taken for dead (its heartbeats stalled) whose job was re-queued and claimed by
+    another worker may still be running: its progress and its end must not touch the new run."""
+    from datetime import timedelta
+
+    from backend.extensions import db
+    from backend.models import Clip, Job, utcnow
+    from backend.pipeline.result import SourceMetadata, TranscriptInfo
+
+    job_id = create_url_job(client, auth_headers)["id"]
+    lifecycle = app.extensions["job_lifecycle"]
+    result = PipelineResult(SourceMetadata("t", 60.0), TranscriptInfo("en", "captions", "t.json"), {})
+    with app.app_context():
+        first = lifecycle.claim(job_id)
+        assert first is not None and first.attempt == 1
+        assert lifecycle.requeue_stale(job_id, utcnow() + timedelta(seconds=1))
+        second = lifecycle.claim(job_id)
+        assert second is not None and second.attempt == 2
+        lifecycle.progress(job_id, "rendering", 77.0, "old run", attempt=1)
+        lifecycle.complete(job_id, result, attempt=1)
+        lifecycle.fail(job_id, "the old run failed", attempt=1)
+        lifecycle.cancelled(job_id, "the old run stopped", attempt=1)
+        db.session.expire_all()
+        row = db.session.get(Job, job_id)
+        assert row is not None and (row.status, row.attempt, row.progress) == ("processing", 2, 0.0)
+        assert db.session.query(Clip).filter_by(job_id=job_id).count() == 0
+        lifecycle.progress(job_id, "rendering", 40.0, "new run", attempt=2)
+        lifecycle.fail(job_id, "the new run failed", attempt=2)
+        db.session.expire_all()
+        row = db.session.get(Job, job_id)
+        assert row is not None and (row.status, row.progress, row.error_message) == (
+            "failed", 40.0, "the new run failed")  # fmt: skip

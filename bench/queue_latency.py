@@ -55,7 +55,11 @@ def main(samples: int) -> None:
 
 def _processing_at(sock: object, job_id: str) -> float | None:
     for at, name, payload in list(sock.events):  # type: ignore[attr-defined]
-        if name == "job_status_changed" and payload.get("id") == job_id and payload.get("status") == "processing":
+        if (
+            name == "job_status_changed"
+            and payload.get("id") == job_id
+            and payload.get("status") == "processing"
+        ):
             return float(at)
     return None
 

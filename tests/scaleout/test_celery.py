@@ -20,16 +20,8 @@ from backend.extensions import db
 from backend.models import Clip, Job
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
-from tests.scaleout.conftest import (
-    HEARTBEAT,
-    STALE,
-    Cluster,
-    User,
-    descendants,
-    listen,
-    sign_up,
-    wait_resumed,
-)
+from tests.scaleout.cluster import HEARTBEAT, STALE, Cluster, User, descendants, listen, sign_up
+from tests.scaleout.conftest import wait_resumed
 from tests.youtube.google_server import GoogleServer
 from tests.youtube.helpers import consent
 

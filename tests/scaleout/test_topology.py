@@ -28,17 +28,8 @@ from backend.models import Clip
 from backend.services.objects import ObjectStore, job_prefix
 from tests.jobs.helpers import FAST_OPTIONS, wait_for
 from tests.media import Talk
-from tests.scaleout.conftest import (
-    HEARTBEAT,
-    STALE,
-    Cluster,
-    User,
-    _up,
-    free_port,
-    listen,
-    sign_up,
-    wait_resumed,
-)
+from tests.scaleout.cluster import HEARTBEAT, STALE, Cluster, User, _up, free_port, listen, sign_up
+from tests.scaleout.conftest import wait_resumed
 from tests.scaleout.test_celery import SLOW_RENDER, ffmpeg_under
 from tests.storage import weed
 

@@ -142,11 +142,9 @@ class JobLifecycle:
                     updated_at=now, error_message=None, cancel_requested=False, attempt=Job.attempt + 1,
                     heartbeat_at=now)
         )  # fmt: skip
-        if not getattr(done, "rowcount", 0):
-            db.session.rollback()
+        job = _won(done, job_id)
+        if job is None:
             return None
-        job = db.session.get(Job, job_id)
-        assert job is not None
         add_event(job, "status", f"Processing (attempt {job.attempt})")
         db.session.commit()
         self.announce(job)
@@ -247,12 +245,9 @@ class JobLifecycle:
             )
             .values(status=JobStatus.COMPLETED.value, updated_at=utcnow())
         )
-        if not getattr(done, "rowcount", 0):
-            db.session.rollback()
+        job = _won(done, job_id)
+        if job is None:
             return
-        job = db.session.get(Job, job_id)
-        assert job is not None
-        db.session.refresh(job)
         pubs = list(db.session.scalars(select(Publication).where(Publication.job_id == job_id)))
         for pub in pubs:
             if pub.status != PublicationStatus.PUBLISHED.value:
@@ -403,12 +398,9 @@ class JobLifecycle:
             .values(status=status.value, stage=None, heartbeat_at=None, updated_at=utcnow(),
                     completed_at=utcnow() if cancel else None)
         )  # fmt: skip
-        if not getattr(done, "rowcount", 0):
-            db.session.rollback()
+        job = _won(done, job_id)
+        if job is None:
             return False
-        job = db.session.get(Job, job_id)
-        assert job is not None
-        db.session.refresh(job)
         if cancel:
             add_event(job, "status", "Cancelled (its worker had stopped)")
         else:
@@ -463,6 +455,18 @@ class JobLifecycle:
 
     def _known(self, job_ids: list[str]) -> set[str]:
         return set(db.session.scalars(select(Job.id).where(Job.id.in_(job_ids))))
+
+
+def _won(update_result: Any, job_id: str) -> Job | None:
+    """After a conditional UPDATE of one job: its fresh row if this call changed it, else None
+    (someone else won the race; the transaction is rolled back)."""
+    if not getattr(update_result, "rowcount", 0):
+        db.session.rollback()
+        return None
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    db.session.refresh(job)
+    return job
 
 
 def _clips(count: int) -> str:

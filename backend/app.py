@@ -18,7 +18,7 @@ from backend.logs import configure_logging
 from backend.realtime import handlers as socket_handlers  # noqa: F401  (registers the handlers)
 from backend.realtime.origins import origin_checker
 from backend.security import jwt_settings, register_jwt_handlers
-from backend.worker import init_jobs
+from backend.work.setup import init_jobs
 
 SOCKET_CHANNEL = "flask-socketio"  # Flask-SocketIO's default; QueueEmitter publishes to it too
 BLUEPRINTS = (

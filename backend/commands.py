@@ -61,7 +61,7 @@ def worker(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from backend.config import Config, ConfigError, finalize
-    from backend.worker.celery_worker import run_worker
+    from backend.work.celery_worker import run_worker
 
     try:
         config = finalize(Config.from_env())

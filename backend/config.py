@@ -97,6 +97,8 @@ class Config:
     worker_heartbeat_seconds: float = 5.0  # how often a worker refreshes its items' heartbeat
     worker_stale_seconds: float = 30.0  # a heartbeat older than this: the item's worker died
     worker_cancel_poll_seconds: float = 0.5  # how often a worker checks its items' cancel flags
+    # A work item whose worker died this many times in a row ends failed instead of re-queued.
+    work_max_redeliveries: int = 3
 
     max_criteria_revisions: int = 50  # saved revisions kept per user and criteria name
 

@@ -22,7 +22,7 @@ from backend.app import create_app
 from backend.config import Config
 from backend.extensions import db
 from backend.runtime import upgrade_database
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.media import Talk, talk
 
 DB_KIND = os.environ.get("TEST_DB", "sqlite")

@@ -66,10 +66,9 @@ def render_clip(clip_id: str) -> ResponseReturnValue:
 
 @bp.delete("/<clip_id>")
 @jwt_required()
-@spec.validate(resp=responses({"HTTP_204": None}, 401, 403, 404), tags=["clips"], security=AUTH)
+@spec.validate(resp=responses({"HTTP_204": None}, 401, 403, 404, 409), tags=["clips"], security=AUTH)
 def delete_clip(clip_id: str) -> ResponseReturnValue:
-    current_app.extensions["job_manager"].cancel(clip_id, wait=10.0)  # a re-render of it, if any
-    clip_service.delete(current_user_id(), clip_id, config())
+    clip_service.delete(current_user_id(), clip_id, config(), current_app.extensions["job_manager"])
     return no_content()
 
 

@@ -26,7 +26,7 @@ from backend.schemas.jobs import (
 )
 from backend.services import job_views, storage
 from backend.services import jobs as job_service
-from backend.services.lifecycle import JobLifecycle
+from backend.work.job import JobLifecycle
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs")
 

@@ -17,8 +17,8 @@ from backend.schemas.publications import (
     StatsPoint,
 )
 from backend.services import publications as pub_service
+from backend.services import stats as stats_service
 from backend.services.youtube import require_configured
-from backend.youtube import uploader
 
 bp = Blueprint("publications", __name__, url_prefix="/api/v1")
 
@@ -93,7 +93,7 @@ def stats_history(publication_id: str) -> ResponseReturnValue:
     resp=responses({"HTTP_202": PublicationOut}, 401, 404, 409, 503), tags=["publications"], security=AUTH
 )
 def retry_publication(publication_id: str) -> ResponseReturnValue:
-    pub = pub_service.retry(current_user_id(), publication_id, _manager(), _emitter())
+    pub = pub_service.retry(current_user_id(), publication_id, config(), _manager(), _emitter())
     return jsonify(pub_service.serialize(pub)), 202
 
 
@@ -112,5 +112,5 @@ def cancel_publication(publication_id: str) -> ResponseReturnValue:
 )
 def refresh_stats(publication_id: str) -> ResponseReturnValue:
     pub = pub_service.get(current_user_id(), publication_id)
-    uploader.refresh_stats(config(), [pub])
+    stats_service.refresh_stats(config(), [pub])
     return jsonify(pub_service.serialize(pub))

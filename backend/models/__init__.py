@@ -1,9 +1,9 @@
 """Typed SQLAlchemy 2.0 models. Import from here so Alembic sees every table."""
 
 from backend.models.base import new_id, utcnow
-from backend.models.clip import Clip
+from backend.models.clip import Clip, RenderStatus
 from backend.models.criteria import CriteriaRevision
-from backend.models.job import Job, JobEvent, JobStage, JobStatus
+from backend.models.job import Job, JobEvent, JobEventType, JobStage, JobStatus
 from backend.models.token import AuthSession
 from backend.models.user import User, UserSettings
 from backend.models.youtube import (
@@ -21,12 +21,14 @@ __all__ = [
     "CriteriaRevision",
     "Job",
     "JobEvent",
+    "JobEventType",
     "JobStage",
     "JobStatus",
     "OAuthState",
     "Publication",
     "PublicationStat",
     "PublicationStatus",
+    "RenderStatus",
     "User",
     "UserSettings",
     "YouTubeAccount",

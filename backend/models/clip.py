@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,16 @@ from backend.models.base import ID, UTCDateTime, new_id, utcnow
 
 if TYPE_CHECKING:
     from backend.models.job import Job
+
+
+class RenderStatus(enum.StrEnum):
+    """A clip's files: `ready`; a re-render `queued` behind the user's other work, then
+    `rendering`; `failed` keeps the previous files (render_error says why)."""
+
+    READY = "ready"
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    FAILED = "failed"
 
 
 class Clip(db.Model):  # type: ignore[name-defined,misc]
@@ -53,12 +64,17 @@ class Clip(db.Model):  # type: ignore[name-defined,misc]
     loudness: Mapped[float | None] = mapped_column(Float, nullable=True)
     shots: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     render_options: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    render_status: Mapped[str] = mapped_column(String(16), default="ready")
+    render_status: Mapped[str] = mapped_column(String(16), default=RenderStatus.READY.value)
     render_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The pending re-render ({start_time, end_time, title, options}); the worker reads it.
     render_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Bumped by each re-render: its files get new names, so the old ones stay served meanwhile.
     render_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The re-render's run (fences a run whose worker was taken for dead) and how many times in a
+    # row its worker died (backend/work/kinds.py).
+    render_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    render_redeliveries: Mapped[int] = mapped_column(Integer, default=0)
+    render_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # JOB_BACKEND=celery: set by the worker running the re-render (its claim), cleared at its end.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -21,11 +21,25 @@ class JobStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class JobEventType(enum.StrEnum):
+    """What a JobEvent records (the dashboard colours and filters by these, never by text)."""
+
+    CREATED = "created"
+    STATUS = "status"
+    RETRY = "retry"
+    CANCEL_REQUESTED = "cancel_requested"
+    STAGE_STARTED = "stage_started"
+    STAGE_COMPLETED = "stage_completed"
+    STAGE_SKIPPED = "stage_skipped"
+    WARNING = "warning"
+    ERROR = "error"
+    RECOVERED = "recovered"
+    ARTIFACTS_REMOVED = "artifacts_removed"
+    PUBLICATIONS = "publications"
+
+
 # Derived from the stage registry: a new stage is one spec there, not an edit here.
 JobStage = enum.StrEnum("JobStage", [(name.upper(), name) for name in STAGE_NAMES])  # type: ignore[misc]
-# After the pipeline: the job's best clips are being published (job option `publish`; its spec
-# in the registry has no pipeline stage class).
-UPLOADING = "uploading"
 
 
 class Job(db.Model):  # type: ignore[name-defined,misc]
@@ -53,6 +67,8 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # How many times in a row the job's worker died under it (backend/work/kinds.py).
+    redeliveries: Mapped[int] = mapped_column(Integer, default=0)
     storage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -67,6 +83,10 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
         back_populates="job", cascade="all, delete-orphan", passive_deletes=True
     )
     events: Mapped[list[JobEvent]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    # The publications the job started (option `publish`): child work items, not a stage.
+    publications: Mapped[list[Publication]] = relationship(
+        primaryjoin="Job.id == foreign(Publication.job_id)", viewonly=True, order_by="Publication.created_at"
+    )
 
 
 class JobEvent(db.Model):  # type: ignore[name-defined,misc]
@@ -88,3 +108,4 @@ class JobEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 from backend.models.clip import Clip  # noqa: E402  (circular: Clip refers back to Job)
+from backend.models.youtube import Publication  # noqa: E402

@@ -63,8 +63,12 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id", ondelete="CASCADE"))
-    clip_id: Mapped[str] = mapped_column(ID, ForeignKey("clips.id", ondelete="CASCADE"))
-    job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
+    # A published video outlives its clip and job: deleting them keeps this record of it (their
+    # ids become null); publications that never reached the platform are deleted with them.
+    clip_id: Mapped[str | None] = mapped_column(
+        ID, ForeignKey("clips.id", ondelete="SET NULL"), nullable=True
+    )
+    job_id: Mapped[str | None] = mapped_column(ID, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
     channel_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=PublicationStatus.QUEUED.value)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -78,13 +82,19 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
     # The resumable session, stored before the first chunk: a restart resumes it, never a new video.
     session_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     confirmed_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The exact file the upload started with (path in the job's folder, size, sha256): a resume
+    # sends these bytes or none, whatever happened to the clip meanwhile.
+    file_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
     file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     warning: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    redeliveries: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # FIFO in the queue
     # JOB_BACKEND=celery: refreshed by the worker uploading it; stale = that worker died.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -158,7 +158,8 @@ class JobOptions(_OptionRules):
     loudness_target: float | None = Field(
         -14.0, ge=-40, le=-5, description="integrated LUFS; null leaves the audio as it is"
     )
-    # YouTube (CONTRACTS §10); the job shows stage `uploading` while its clips are published.
+    # YouTube (CONTRACTS §10, §12): once the clips are rendered the job completes and its best
+    # clips are published as child publication items (Job.publications).
     publish: PublishOption | None = Field(
         None, description="publish the best clips to the linked YouTube channel; null: do not publish"
     )

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from backend.models.clip import RenderStatus
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -74,7 +75,7 @@ class ClipOut(OutModel):
     layout: Literal["crop", "fit", "split", "mixed"] = "fit"
     caption_style: Literal["none", "highlight", "bold", "clean"] = "none"
     loudness: float | None = None
-    render_status: Literal["ready", "rendering", "failed"] = "ready"
+    render_status: RenderStatus = RenderStatus.READY
     render_error: str | None = None
     shots: list[ShotOut] | None = None
     render_options: RenderOptionsOut | None = None

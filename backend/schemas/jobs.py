@@ -7,12 +7,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, RootModel, field_validator
 from spectree import BaseFile
 
-from backend.models.job import JobStage
+from backend.models.job import JobEventType, JobStage, JobStatus
 from backend.pipeline.options import JobOptionsIn
 from backend.schemas.clips import ClipOut, no_control_chars
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
 
-JobStatusName = Literal["pending", "queued", "processing", "completed", "failed", "cancelled"]
+# The API's names are the enums' values (backend/models): one list, exported in the OpenAPI document.
+JobStatusName = JobStatus
 
 
 class JobCreateIn(StrictModel):
@@ -90,7 +91,7 @@ class JobList(PageMeta):
 class JobEventOut(OutModel):
     id: str
     job_id: str
-    type: str
+    type: JobEventType
     status: str | None
     stage: str | None
     progress: float | None

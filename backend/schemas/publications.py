@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from backend.models.youtube import PublicationStatus
 from backend.pipeline.options import PrivacyStatus, future_utc, scheduled_is_private
 from backend.schemas.clips import UUID_PATTERN, no_control_chars
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
 
-PublicationStatusName = Literal["queued", "uploading", "processing", "published", "failed", "cancelled"]
+PublicationStatusName = PublicationStatus  # the enum's values (backend/models/youtube.py)
 
 
 class PublicationStats(BaseModel):

@@ -6,15 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 
 from backend.config import Config
+from backend.errors import Conflict
 from backend.extensions import db
-from backend.models import Clip, Job
+from backend.models import Clip, Job, Publication
 from backend.schemas.clips import ClipOut, clip_payload
 from backend.services import storage
 from backend.services.objects import StoredObject
 from backend.services.ownership import get_owned
+from backend.work import load
+from backend.work.kinds import Dispatcher, Kind
 
 API = "/api/v1/clips"
 MEDIA = {
@@ -87,10 +92,25 @@ def update(user_id: str, clip_id: str, changes: dict[str, Any]) -> Clip:
     return clip
 
 
-def delete(user_id: str, clip_id: str, config: Config) -> None:
+def refuse_while_publishing(clip_id: str, action: str) -> None:
+    """A clip whose file an upload is sending keeps that file: no re-render or delete under it."""
+    if load.publishing(Publication.clip_id == clip_id):
+        raise Conflict(
+            f"This clip is being published; wait for it or cancel the publication, then {action}.",
+            code="publication_in_progress",
+        )
+
+
+def delete(user_id: str, clip_id: str, config: Config, dispatcher: Dispatcher) -> None:
+    """The owner's clip only (checked first: nothing of anyone else's is touched); its re-render
+    is stopped, and the records of videos published from it stay (their clip becomes null)."""
     clip = get(user_id, clip_id)
+    refuse_while_publishing(clip.id, "delete it")
+    if clip.render_status in load.ACTIVE_RENDERS:
+        dispatcher.cancel(Kind.RENDER, clip.id, wait=config.cancel_wait_seconds)
     paths = [clip.video_path, clip.thumbnail_path, clip.captions_srt_path, clip.captions_vtt_path]
     job = clip.job
+    detach_publications(Publication.clip_id == clip.id)
     db.session.delete(clip)
     db.session.commit()
     storage.remove_files(config, job.id, paths)
@@ -108,3 +128,11 @@ def media(user_id: str, clip_id: str, kind: str, config: Config) -> MediaFile:
         return MediaFile(None, mimetype, f"{stem}{Path(relative).suffix}", stored)
     path = storage.resolve_in_job(config, clip.job_id, relative)
     return MediaFile(path, mimetype, f"{stem}{path.suffix}")
+
+
+def detach_publications(where: Any) -> None:
+    """Before clips or a job go: a publication that reached the platform stays as the record of
+    that video (its clip and job become null); one that never did goes with them."""
+    gone = Publication.youtube_video_id.is_(None)
+    db.session.execute(sql_delete(Publication).where(where, gone))
+    db.session.execute(sql_update(Publication).where(where).values(clip_id=None, job_id=None))

@@ -1,7 +1,7 @@
 """Jobs of a user: creation (URL or upload), queries, events and transcript.
 
 Every query is scoped to the owner; another user's job is indistinguishable from a missing one.
-Status changes go through the injected `JobLifecycle` (backend/services/lifecycle.py), which
+Status changes go through the injected `JobLifecycle` (backend/work/job.py), which
 commits, records the event, emits and hands queued jobs to the worker.
 """
 
@@ -34,8 +34,8 @@ from backend.pipeline.sources import SourceRejected, normalize_source_url, youtu
 from backend.services import cache, storage
 from backend.services import criteria as criteria_service
 from backend.services import settings as settings_service
-from backend.services.lifecycle import JobLifecycle, check_storage
 from backend.services.ownership import get_owned
+from backend.work.job import JobLifecycle, check_storage
 
 
 @dataclass(frozen=True)

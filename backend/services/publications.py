@@ -1,26 +1,29 @@
-"""Publications: the publish rules, the owner-scoped reads, retry, cancel and stats.
+"""Publications: the publish rules, the owner-scoped reads, retry and cancel.
 
-The worker's side (the upload itself) is backend/youtube/uploader.py; both meet on the row.
+The worker's side (the upload itself) is the publication kind, backend/work/publication.py;
+both meet on the row.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from backend.config import Config
 from backend.errors import Conflict
 from backend.extensions import db
-from backend.models import Clip, Publication, PublicationStat, PublicationStatus, utcnow
+from backend.models import Clip, Job, Publication, PublicationStat, PublicationStatus, RenderStatus, utcnow
 from backend.realtime.emitter import Emitter
 from backend.schemas.publications import PublicationOut, PublishIn
 from backend.services.ownership import get_owned
 from backend.services.youtube import account_of, require_configured
+from backend.work import load
+from backend.work.kinds import Dispatcher, Kind
+from backend.work.rows import advance
 
-KIND = "publication"
-PRIORITY = 5  # a publication's place in the work queue (a new job's default)
+PRIORITY = 5  # the queue place of a publication whose job is gone (a new job's default)
 LIVE = (
     PublicationStatus.QUEUED,
     PublicationStatus.UPLOADING,
@@ -32,12 +35,6 @@ RIGHTS = (
     "YouTube's policies unless you hold the rights, and Content ID blocks claimed Shorts over 1 minute "
     "worldwide. Confirm you have the rights (confirm_rights) to publish it."
 )
-
-
-class Dispatcher(Protocol):
-    def submit(self, job_id: str, priority: int, force: bool = False, kind: str = ...) -> None: ...
-
-    def cancel(self, job_id: str, wait: float) -> bool: ...
 
 
 def serialize(pub: Publication) -> dict[str, Any]:
@@ -85,6 +82,16 @@ def _check_duplicate(clip_id: str, channel_id: str) -> None:
 def create(
     user_id: str, clip_id: str, body: PublishIn, config: Config, dispatcher: Dispatcher, emitter: Emitter
 ) -> Publication:
+    pub = insert(user_id, clip_id, body, config)
+    db.session.commit()
+    dispatcher.submit(Kind.PUBLICATION, pub.id, pub_priority(pub))
+    emitter.emit(user_id, "publication_updated", out(pub))
+    return pub
+
+
+def insert(user_id: str, clip_id: str, body: PublishIn, config: Config) -> Publication:
+    """Check the rules and add the row, uncommitted. The user's row lock serialises the check
+    and the insert: of concurrent publishes of one clip (without force) exactly one passes."""
     require_configured(config)
     clip = get_owned(Clip, user_id, clip_id, "clip")
     account = account_of(user_id)
@@ -96,26 +103,52 @@ def create(
             code="youtube_relink_required",
         )
     _check_rights(clip, account.channel_id, body.confirm_rights)
-    if not body.force:
-        _check_duplicate(clip.id, account.channel_id)
+    load.lock_user(user_id)
+    try:
+        _check_ready(clip)
+        if not body.force:
+            _check_duplicate(clip.id, account.channel_id)
+        load.check_active_limit(config, user_id)
+    except Exception:
+        db.session.rollback()
+        raise
+    pub = _row(user_id, clip, account.channel_id, body)
+    db.session.add(pub)
+    db.session.flush()
+    return pub
+
+
+def _check_ready(clip: Clip) -> None:
+    db.session.refresh(clip)
+    if clip.render_status != RenderStatus.READY.value or not clip.video_path:
+        raise Conflict(
+            "This clip is being re-rendered (or its last re-render failed); publish it once it is ready.",
+            code="clip_not_ready",
+        )
+
+
+def _row(user_id: str, clip: Clip, channel_id: str, body: PublishIn) -> Publication:
     tags = body.tags if body.tags is not None else list(clip.tags or [])
-    pub = Publication(
+    description = body.description if body.description is not None else clip.description
+    return Publication(
         user_id=user_id,
         clip_id=clip.id,
         job_id=clip.job_id,
-        channel_id=account.channel_id,
+        channel_id=channel_id,
         title=clean_text(body.title or clip.title or "Clip", 400)[:100] or "Clip",
-        description=clean_text(body.description if body.description is not None else clip.description, 5000),
+        description=clean_text(description, 5000),
         tags=[t.lstrip("#") for t in tags if t.strip("# ")][:30],
         privacy_status=body.privacy_status,
         publish_at=body.publish_at,
         made_for_kids=body.made_for_kids,
+        queued_at=utcnow(),
     )
-    db.session.add(pub)
-    db.session.commit()
-    dispatcher.submit(pub.id, PRIORITY, kind=KIND)
-    emitter.emit(user_id, "publication_updated", out(pub))
-    return pub
+
+
+def pub_priority(pub: Publication) -> int:
+    """A publication queues at its job's priority (a job's child item)."""
+    job = db.session.get(Job, pub.job_id) if pub.job_id else None
+    return int(job.priority) if job is not None else PRIORITY
 
 
 def get(user_id: str, publication_id: str) -> Publication:
@@ -153,36 +186,55 @@ def page(
     return list(rows), int(total)
 
 
-def retry(user_id: str, publication_id: str, dispatcher: Dispatcher, emitter: Emitter) -> Publication:
-    """Back to the queue; a stored session URI makes the upload resume, never start a new video."""
+def retry(
+    user_id: str, publication_id: str, config: Config, dispatcher: Dispatcher, emitter: Emitter
+) -> Publication:
+    """Back to the queue (counted in the active limit); a stored session URI makes the upload
+    resume, never start a new video."""
     pub = get(user_id, publication_id)
-    moved = db.session.execute(
-        update(Publication)
-        .where(Publication.id == pub.id, Publication.status == PublicationStatus.FAILED.value)
-        .values(
-            status=PublicationStatus.QUEUED.value, error_code=None, error_message=None, updated_at=utcnow()
-        )
-    )
-    db.session.commit()
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    load.lock_user(user_id)
+    try:
+        load.check_active_limit(config, user_id)
+    except Exception:
+        db.session.rollback()
+        raise
+    values = {
+        "status": PublicationStatus.QUEUED.value,
+        "error_code": None,
+        "error_message": None,
+        "updated_at": utcnow(),
+        "queued_at": utcnow(),
+        "redeliveries": 0,
+    }
+    moved = advance(Publication, pub.id, Publication.status == PublicationStatus.FAILED.value, **values)
+    if moved is None:
         raise Conflict("Only a failed publication can be retried.", code="not_retryable")
-    db.session.refresh(pub)
-    dispatcher.submit(pub.id, PRIORITY, kind=KIND)
-    emitter.emit(user_id, "publication_updated", out(pub))
-    return pub
+    db.session.commit()
+    dispatcher.submit(Kind.PUBLICATION, moved.id, pub_priority(moved))
+    emitter.emit(user_id, "publication_updated", out(moved))
+    return moved
 
 
 def cancel(
     user_id: str, publication_id: str, config: Config, dispatcher: Dispatcher, emitter: Emitter
-) -> None:
+) -> Publication:
+    """A queued one ends cancelled at once; an uploading one is asked to stop, and ends
+    `cancelled` only when its worker confirms it stopped before YouTube had the whole file (a
+    finished upload stays `published`). Published and ended ones have nothing to stop."""
     pub = get(user_id, publication_id)
     if pub.status not in (PublicationStatus.QUEUED.value, PublicationStatus.UPLOADING.value):
-        return  # published videos stay on YouTube; ended ones have nothing to stop
+        return pub
     pub.cancel_requested = True
     db.session.commit()
-    dispatcher.cancel(pub.id, config.cancel_wait_seconds)
-    db.session.refresh(pub)
-    if pub.status == PublicationStatus.QUEUED.value or pub.status == PublicationStatus.UPLOADING.value:
-        pub.status = PublicationStatus.CANCELLED.value
+    queued = Publication.status == PublicationStatus.QUEUED.value
+    ended = advance(
+        Publication, pub.id, queued, status=PublicationStatus.CANCELLED.value, updated_at=utcnow()
+    )
+    if ended is not None:
         db.session.commit()
+    else:
+        dispatcher.cancel(Kind.PUBLICATION, pub.id, config.cancel_wait_seconds)
+    db.session.expire_all()
+    pub = get(user_id, publication_id)
     emitter.emit(user_id, "publication_updated", out(pub))
+    return pub

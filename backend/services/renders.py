@@ -1,5 +1,6 @@
-"""Re-rendering one clip (CONTRACTS §9): validate and snap the request, mark the clip
-`rendering` exactly once, queue it; the worker (backend/worker/rerender.py) does the rest.
+"""Re-rendering one clip (CONTRACTS §9): validate and snap the request, mark the clip `queued`
+exactly once (under the user's active limit, at the job's priority), queue it; the re-render
+kind (backend/work/rerender.py) does the rest.
 
 The clip's current files stay where they are and stay served: a re-render writes files under a
 new version's names and the row is switched to them only when they are all complete.
@@ -12,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
 
 from backend.config import Config
 from backend.errors import Conflict, ValidationFailed, fields_from_pydantic
 from backend.extensions import db
-from backend.models import Clip, Job
+from backend.models import Clip, Job, Publication, RenderStatus, utcnow
 from backend.pipeline.grounding import Boundaries, nearest
 from backend.pipeline.layout import TRANSCRIPT_FILE
 from backend.pipeline.options import SHORTS_MAX_SECONDS, JobOptions
@@ -26,11 +26,11 @@ from backend.pipeline.shorts.render import ShortSpec
 from backend.pipeline.transcript import Transcript
 from backend.services import clips as clip_service
 from backend.services import storage
-from backend.services.lifecycle import ACTIVE
-from backend.services.publications import Dispatcher
+from backend.work import load
+from backend.work.job import ACTIVE
+from backend.work.kinds import Dispatcher, Kind
+from backend.work.rows import advance
 
-KIND = "render"
-PRIORITY = 10  # ahead of new jobs: the user is waiting on this one
 MIN_SECONDS = 1.0
 ORIGINAL_MAX_SECONDS = 600.0
 SPEC_FIELDS = ("format", "resolution", "layout", "caption_style", "hook_title", "loudness_target")
@@ -42,24 +42,40 @@ def request(user_id: str, clip_id: str, body: dict[str, Any], config: Config, di
     job = clip.job
     if job.status in ACTIVE:
         raise Conflict("The job is still processing; re-render its clips when it has finished.")
-    if clip.render_status == "rendering":
-        raise Conflict("This clip is already being re-rendered.")
+    if clip.render_status in load.ACTIVE_RENDERS:
+        raise Conflict(BUSY)
+    clip_service.refuse_while_publishing(clip.id, "re-render it")
     spec = _spec(clip, job, body)
     start, end = _snapped_times(config, clip, spec, body)
     title = body.get("title") or clip.title
     render_request = {"start_time": start, "end_time": end, "title": title, "spec": spec.as_dict()}
-    # One UPDATE decides between two concurrent requests: only the first finds the clip not rendering.
-    moved = db.session.execute(
-        update(Clip)
-        .where(Clip.id == clip.id, Clip.render_status != "rendering")
-        .values(render_status="rendering", render_error=None, render_request=render_request)
-    )
+    queued = _enqueue(config, clip, render_request)
+    dispatcher.submit(Kind.RENDER, queued.id, job.priority)
+    return queued
+
+
+BUSY = "This clip is already being re-rendered."
+
+
+def _enqueue(config: Config, clip: Clip, render_request: dict[str, Any]) -> Clip:
+    """ready | failed → queued, with the user locked: the active limit counts re-renders, and
+    of two concurrent requests only the first finds the clip not queued or rendering."""
+    load.lock_user(clip.user_id)
+    load.check_active_limit(config, clip.user_id)
+    idle = Clip.render_status.notin_(load.ACTIVE_RENDERS)
+    no_upload = ~load.publishing_clause(Publication.clip_id == clip.id)
+    values = {
+        "render_status": RenderStatus.QUEUED.value,
+        "render_error": None,
+        "render_request": render_request,
+        "render_queued_at": utcnow(),
+        "render_redeliveries": 0,
+    }
+    queued = advance(Clip, clip.id, idle, no_upload, **values)
+    if queued is None:
+        raise Conflict(BUSY)
     db.session.commit()
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This clip is already being re-rendered.")
-    db.session.refresh(clip)
-    dispatcher.submit(clip.id, PRIORITY, kind=KIND)
-    return clip
+    return queued
 
 
 def _spec(clip: Clip, job: Job, body: dict[str, Any]) -> ShortSpec:
@@ -110,11 +126,3 @@ def _snapped_times(config: Config, clip: Clip, spec: ShortSpec, body: dict[str, 
 def load_transcript(config: Config, job_id: str) -> Transcript:
     path = storage.resolve_in_job(config, job_id, TRANSCRIPT_FILE)
     return Transcript.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def recover(dispatcher: Dispatcher) -> None:
-    """Re-renders a dead process left `rendering` run again: their previous files were never
-    touched, and the new version's partial files are overwritten by the new run."""
-    ids = list(db.session.scalars(select(Clip.id).where(Clip.render_status == "rendering")))
-    for clip_id in ids:
-        dispatcher.submit(clip_id, PRIORITY, kind=KIND)

@@ -13,6 +13,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from backend.config import Config
 from backend.extensions import db
 from backend.models import YouTubeQuotaDay
@@ -31,14 +34,18 @@ def _project(config: Config) -> str:
 
 
 def count(config: Config, units: int, uploads: int = 0) -> None:
-    """Adds to both documented counts of today."""
-    project, day = _project(config), quota_day().date()
-    row = db.session.get(YouTubeQuotaDay, (project, day))
-    if row is None:
-        row = YouTubeQuotaDay(project=project, day=day, units=0, uploads=0)
-        db.session.add(row)
-    row.units += units
-    row.uploads += uploads
+    """Adds to both documented counts of today in one statement (INSERT … ON CONFLICT DO
+    UPDATE): two uploads ending together both count, and neither can fail on the other's row."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = YouTubeQuotaDay.__table__
+    statement = insert(table).values(
+        project=_project(config), day=quota_day().date(), units=units, uploads=uploads
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.project, table.c.day],
+        set_={"units": table.c.units + units, "uploads": table.c.uploads + uploads},
+    )
+    db.session.execute(statement)
     db.session.commit()
 
 

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import FAST_OPTIONS, children, job, upload, wait_for
 from tests.jobs.stages import Stalled, processor_with
 from tests.media import Talk, talk, video_page

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.extensions import socketio
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import FAST_OPTIONS, upload, wait_for
 from tests.media import Talk, serve_directory, talk, video_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import upload, wait_status
 from tests.media import Talk
 

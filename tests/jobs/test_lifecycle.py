@@ -14,7 +14,7 @@ from backend.config import Config
 from backend.pipeline.context import JobContext
 from backend.pipeline.errors import PipelineError
 from backend.pipeline.result import PipelineResult
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import FAST_OPTIONS, job, upload, wait_for, wait_status
 from tests.media import Talk
 

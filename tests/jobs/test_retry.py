@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import upload, wait_status
 from tests.jobs.stages import FailOnce, processor_with
 from tests.media import Talk

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from backend.realtime.emitter import check_payload
 from backend.realtime.events import JobProgress, SocketEvents
 from backend.schemas.jobs import JobDetail, JobOut
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.jobs.helpers import upload, wait_for, wait_status
 from tests.media import Talk
 

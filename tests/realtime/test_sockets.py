@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from backend.extensions import socketio
-from backend.worker.manager import JobManager
+from backend.work.threads import JobManager
 from tests.conftest import login, register
 from tests.jobs.helpers import upload, wait_for, wait_status
 from tests.media import Talk

@@ -17,8 +17,8 @@ from backend.extensions import db
 from backend.models import Clip, Job
 from backend.realtime.emitter import check_payload
 from backend.services import storage
-from backend.worker import init_worker
-from backend.worker.manager import JobManager
+from backend.work.setup import init_worker
+from backend.work.threads import JobManager
 from tests.youtube.google_server import GoogleServer
 
 

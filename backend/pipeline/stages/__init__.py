@@ -24,10 +24,6 @@ def _always(_options: JobOptions) -> bool:
     return True
 
 
-def _publishes(options: JobOptions) -> bool:
-    return options.publish is not None
-
-
 @dataclass(frozen=True)
 class StageSpec:
     name: str  # the job's `stage` while it runs
@@ -51,8 +47,6 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("analyzing", "Analyze", 20, "backend.pipeline.stages.analyze:AnalyzeStage"),
     StageSpec("rendering", "Render", 20, "backend.pipeline.stages.render:RenderStage"),
     StageSpec("finalizing", "Finalize", 0, "backend.pipeline.stages.finalize:FinalizeStage"),
-    # Job option `publish`: the best clips go to YouTube (backend/services/autopublish.py).
-    StageSpec("uploading", "Publish", 0, None, applies=_publishes),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(spec.name for spec in STAGES)
 LABELS: dict[str, str] = {spec.name: spec.label for spec in STAGES}

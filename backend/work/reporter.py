@@ -14,14 +14,21 @@ from typing import Any
 from flask import Flask
 
 from backend.pipeline.stages import Band, overall_progress
-from backend.services.lifecycle import JobLifecycle
+from backend.work.job import JobLifecycle
 
 MIN_INTERVAL = 0.25  # at most ~4 progress updates per second per job
 
 
 class DbReporter:
-    def __init__(self, app: Flask, lifecycle: JobLifecycle, job_id: str, bands: dict[str, Band],
-                 attempt: int | None = None, clock: Callable[[], float] = time.monotonic):  # fmt: skip
+    def __init__(
+        self,
+        app: Flask,
+        lifecycle: JobLifecycle,
+        job_id: str,
+        bands: dict[str, Band],
+        attempt: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.app = app
         self.lifecycle = lifecycle
         self.job_id = job_id

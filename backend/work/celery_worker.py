@@ -1,5 +1,5 @@
-"""`python -m backend worker`: a Celery worker process running jobs, re-renders and publications
-through the same handlers as the JobManager (backend/worker/handlers.py).
+"""`python -m backend worker`: a Celery worker process running every kind of work item through
+the same kinds as the thread pool (backend/work/registry.py).
 
 Pool: Celery's thread pool. The heavy part of every item is ffmpeg (or whisper's native code),
 which runs outside the GIL, so threads lose nothing to processes; and a thread pool keeps each
@@ -14,13 +14,13 @@ heartbeat is older than WORKER_STALE_SECONDS lost its worker, and is handed back
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,12 +31,9 @@ from flask import Flask
 from backend.config import Config
 from backend.models import utcnow
 from backend.pipeline import ffmpeg
-from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import QueueEmitter
-from backend.services import heartbeats
-from backend.services.lifecycle import JobLifecycle
-from backend.worker import handlers
-from backend.worker.celery_app import (
+from backend.work import chores, liveness, registry
+from backend.work.celery_app import (
     TASK,
     CeleryDispatcher,
     cancel_key,
@@ -45,30 +42,27 @@ from backend.worker.celery_app import (
     running_key,
     worker_key,
 )
+from backend.work.kinds import WorkContext
+from backend.work.running import RunningItems, run_item
+from backend.work.threads import default_factory
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class _Item:
-    kind: str
-    token: CancelToken
-
-
 class WorkerRuntime:
-    """What one worker process holds: the app, the shared handlers, the items running here."""
+    """What one worker process holds: the app, the kinds, the items running here."""
 
     def __init__(self, app: Flask, config: Config, factory: Any = None) -> None:
         self.app = app
         self.config = config
         self.dispatcher = CeleryDispatcher(config)
-        self.lifecycle = JobLifecycle(config, QueueEmitter(config.redis_url), self.dispatcher)
-        self.handlers = handlers.build(app, config, self.lifecycle.emitter, self.lifecycle,
-                                       factory or handlers.default_factory)  # fmt: skip
+        emitter = QueueEmitter(config.redis_url)
+        ctx = WorkContext(config, emitter, self.dispatcher, app=app, factory=factory or default_factory)
+        self.kinds = registry.build(ctx)
+        self.lifecycle = registry.job_kind(self.kinds)
         self.redis: Any = redis.Redis.from_url(config.redis_url)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
-        self._lock = threading.Lock()
-        self._running: dict[str, _Item] = {}
+        self.running = RunningItems()
 
     def cutoff(self) -> Any:
         return utcnow() - timedelta(seconds=self.config.worker_stale_seconds)
@@ -78,96 +72,68 @@ class WorkerRuntime:
     def run(self, kind: str, item_id: str, force: bool) -> None:
         """Run one delivered item; a duplicate or a re-delivery of an item that is done or alive
         elsewhere ends here as a no-op (its claim fails)."""
-        token = CancelToken()
-        with self._lock:
-            if item_id in self._running:
-                return
-            self._running[item_id] = _Item(kind, token)
+        running = self.running.enter(kind, item_id)
+        if running is None:
+            return
         try:
-            if self._take(kind, item_id):
-                self.redis.set(running_key(item_id), self.name, ex=mark_ttl(self.config))
-                self.handlers[kind](item_id, token, force)
+            # An item its dead worker left running is released first (the sweep's conditional
+            # UPDATE), so this delivery can claim it; a live one stays with its worker.
+            with self.app.app_context():
+                self.kinds[kind].release(item_id, self.cutoff())
+            self.redis.set(running_key(kind, item_id), self.name, ex=mark_ttl(self.config))
+            run_item(self.app, self.kinds[kind], item_id, running, force)
         except Exception:
             log.exception("worker failed on %s %s", kind, item_id)
         finally:
-            with self._lock:
-                self._running.pop(item_id, None)
-            self.redis.delete(running_key(item_id), cancel_key(item_id))
-            if kind == handlers.RENDER:
-                with self.app.app_context():
-                    heartbeats.end_render(item_id)
-
-    def _take(self, kind: str, item_id: str) -> bool:
-        """Before the handler's own claim: an item its dead worker left running is released (the
-        same conditional UPDATE as the sweep's), and a re-render is claimed by its heartbeat."""
-        with self.app.app_context():
-            if kind == handlers.JOB:
-                self.lifecycle.requeue_stale(item_id, self.cutoff())
-            elif kind == handlers.PUBLICATION:
-                heartbeats.release_upload(item_id, self.cutoff())
-            elif kind == handlers.RENDER:
-                return heartbeats.claim_render(item_id, self.cutoff())
-        return True
+            self.running.leave(kind, item_id)
+            self.redis.delete(running_key(kind, item_id), cancel_key(kind, item_id))
 
     # -- the supervisor's rounds
 
-    def running(self) -> dict[str, set[str]]:
-        with self._lock:
-            return heartbeats.ids_of((item.kind, item_id) for item_id, item in self._running.items())
-
     def poll_cancels(self) -> None:
-        running = self.running()
-        ids = [i for group in running.values() for i in group]
-        if not ids:
+        running = self.running.by_kind()
+        keys = [(kind, item_id) for kind, ids in running.items() for item_id in ids]
+        if not keys:
             return
         with self.app.app_context():
-            stop = heartbeats.to_cancel(running)
-        marks = self.redis.mget([cancel_key(i) for i in ids])
-        stop |= {i for i, mark in zip(ids, marks, strict=True) if mark}
-        for item_id in stop:
-            with self._lock:
-                item = self._running.get(item_id)
+            stop = liveness.to_cancel(self.kinds, running)
+        marks = self.redis.mget([cancel_key(kind, item_id) for kind, item_id in keys])
+        stop |= {key for key, mark in zip(keys, marks, strict=True) if mark}
+        for kind, item_id in stop:
+            item = self.running.get(kind, item_id)
             if item is not None and not item.token.cancelled:
-                log.info("cancelling %s %s", item.kind, item_id)
+                log.info("cancelling %s %s", kind, item_id)
                 item.token.cancel()
 
     def beat(self) -> None:
-        running = self.running()
+        running = self.running.by_kind()
         self.redis.set(worker_key(self.name), "1", ex=mark_ttl(self.config))
-        for group in running.values():
-            for item_id in group:
-                self.redis.set(running_key(item_id), self.name, ex=mark_ttl(self.config))
+        for kind, ids in running.items():
+            for item_id in ids:
+                self.redis.set(running_key(kind, item_id), self.name, ex=mark_ttl(self.config))
         if running:
             with self.app.app_context():
-                heartbeats.beat(running)
+                liveness.beat(self.kinds, running)
 
     def sweep(self) -> None:
         """Hand back to the queue what a dead worker left running (each release is atomic)."""
         cutoff = self.cutoff()
         with self.app.app_context():
-            mine = {i for group in self.running().values() for i in group}
-            for kind, item_id, priority in heartbeats.stale(cutoff):
-                if item_id not in mine and self._release(kind, item_id, cutoff):
+            mine = {(kind, i) for kind, ids in self.running.by_kind().items() for i in ids}
+            for kind, item_id, priority in liveness.stale(self.kinds, cutoff):
+                if (kind, item_id) not in mine and self.kinds[kind].release(item_id, cutoff):
                     log.warning("%s %s lost its worker: re-queued", kind, item_id)
-                    self.dispatcher.submit(item_id, priority, kind=kind)
+                    self.dispatcher.submit(kind, item_id, priority)
 
-    def _release(self, kind: str, item_id: str, cutoff: Any) -> bool:
-        if kind == handlers.JOB:
-            return self.lifecycle.requeue_stale(item_id, cutoff)
-        if kind == handlers.RENDER:
-            return heartbeats.release_render(item_id, cutoff)
-        return heartbeats.release_upload(item_id, cutoff)
-
-    def once_per_cluster(self, name: str, interval: float, task: Callable[[], None]) -> None:
-        """A periodic chore (clean-up, statistics) that one worker of all should do per interval."""
-        if self.redis.set(f"viral_clipper:chore:{name}", self.name, nx=True, ex=max(1, int(interval))):
-            task()
+    def chore(self, chore: chores.Chore) -> None:
+        """A per-host chore runs here every round; a cluster chore once per interval across all
+        workers (whoever takes the Redis mark first)."""
+        key = f"viral_clipper:chore:{chore.name}"
+        if chore.per_host or self.redis.set(key, self.name, nx=True, ex=max(1, int(chore.interval))):
+            chore.task()
 
     def stop_all(self) -> None:
-        with self._lock:
-            items = list(self._running.values())
-        for item in items:
-            item.token.cancel()
+        self.running.cancel_all()
 
 
 class Supervisor:
@@ -197,16 +163,9 @@ class Supervisor:
                 self._guarded("chores", self._chores)
 
     def _chores(self) -> None:
-        runtime, config = self.runtime, self.runtime.config
-
-        def expire() -> None:
-            with runtime.app.app_context():
-                runtime.lifecycle.expire(timedelta(hours=config.artifact_ttl_hours))
-
-        runtime.once_per_cluster("cleanup", config.cleanup_interval_seconds, expire)
-        if config.youtube_configured:
-            stats = lambda: handlers.refresh_stats(runtime.app, config)  # noqa: E731
-            runtime.once_per_cluster("youtube-stats", config.youtube_stats_interval, stats)
+        runtime = self.runtime
+        for chore in chores.for_process(runtime.app, runtime.config, runtime.lifecycle):
+            self._guarded(chore.name, functools.partial(runtime.chore, chore))
 
     @staticmethod
     def _guarded(name: str, step: Callable[[], None]) -> None:
@@ -236,10 +195,17 @@ def run_worker(config: Config, concurrency: int, loglevel: str = "INFO") -> int:
     supervisor.start()
     try:
         celery.worker_main(
-            ["worker", "--pool=threads", f"--concurrency={max(1, concurrency)}", f"--loglevel={loglevel}",
-             f"--hostname=viral-clipper-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"]
-        )  # fmt: skip
+            [
+                "worker",
+                "--pool=threads",
+                f"--concurrency={max(1, concurrency)}",
+                f"--loglevel={loglevel}",
+                f"--hostname=viral-clipper-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
+        )
     finally:
         runtime.stop_all()
         supervisor.stop()

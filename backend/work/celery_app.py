@@ -17,7 +17,6 @@ from celery import Celery
 
 from backend.config import Config
 from backend.services import jobs as job_service
-from backend.worker.handlers import JOB
 
 TASK = "viral_clipper.run_item"
 QUEUE = "viral_clipper"
@@ -63,12 +62,13 @@ def broker_priority(priority: int) -> int:
     return min(max(10 - priority, PRIORITY_STEPS[0]), PRIORITY_STEPS[-1])
 
 
-def running_key(item_id: str) -> str:
-    return f"viral_clipper:running:{item_id}"
+def running_key(kind: str, item_id: str) -> str:
+    return f"viral_clipper:running:{kind}:{item_id}"
 
 
-def cancel_key(item_id: str) -> str:
-    return f"viral_clipper:cancel:{item_id}"
+def cancel_key(kind: str, item_id: str) -> str:
+    """Kind-qualified: a cancel names one item, never whatever else runs under the same id."""
+    return f"viral_clipper:cancel:{kind}:{item_id}"
 
 
 def worker_key(name: str) -> str:
@@ -88,22 +88,23 @@ class CeleryDispatcher:
         self.celery = make_celery(config)
         self.redis: Any = redis.Redis.from_url(config.redis_url)
 
-    def submit(self, job_id: str, priority: int, force: bool = False, kind: str = JOB) -> None:
+    def submit(self, kind: str, item_id: str, priority: int, force: bool = False) -> None:
         priority = broker_priority(priority)
-        self.celery.send_task(TASK, args=[kind, job_id, force], queue=QUEUE, priority=priority)
+        self.celery.send_task(TASK, args=[str(kind), item_id, force], queue=QUEUE, priority=priority)
 
-    def cancel(self, job_id: str, wait: float) -> bool:
+    def cancel(self, kind: str, item_id: str, wait: float) -> bool:
         """Ask the worker running the item to stop; True once it has recorded the end."""
-        self.redis.set(cancel_key(job_id), "1", ex=mark_ttl(self.config))
-        if not self.redis.exists(running_key(job_id)):
-            self.redis.delete(cancel_key(job_id))  # nobody runs it: the caller ends it itself
+        kind = str(kind)
+        self.redis.set(cancel_key(kind, item_id), "1", ex=mark_ttl(self.config))
+        if not self.redis.exists(running_key(kind, item_id)):
+            self.redis.delete(cancel_key(kind, item_id))  # nobody runs it: the caller ends it itself
             return False
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if not self.redis.exists(running_key(job_id)):
+            if not self.redis.exists(running_key(kind, item_id)):
                 return True
             time.sleep(CANCEL_POLL)
-        return not self.redis.exists(running_key(job_id))
+        return not self.redis.exists(running_key(kind, item_id))
 
     def stats(self) -> dict[str, int]:
         """From the rows and the workers' marks (no broadcast to the workers: it is a health probe)."""

@@ -1,4 +1,4 @@
-"""One run of one job: claim the row, run the pipeline with no DB session held, record the end.
+"""The job kind's run: claim the row, run the pipeline with no DB session held, record the end.
 
 Each step is its own short app context; the transitions themselves are the lifecycle's. The long
 pipeline call in between only sees plain data (the JobContext) and reports through the DbReporter.
@@ -25,10 +25,13 @@ from backend.pipeline.result import PipelineResult
 from backend.pipeline.sources import Source
 from backend.pipeline.stages import bands_for, specs_for
 from backend.services import cache, storage
-from backend.services.lifecycle import JobLifecycle
-from backend.worker.reporter import DbReporter
+from backend.work.job import JobLifecycle
+from backend.work.reporter import DbReporter
 
 log = logging.getLogger(__name__)
+
+
+INTERNAL_ERROR = "An internal error stopped this job (it is in the server's log); retry it."
 
 
 class Processor(Protocol):
@@ -36,6 +39,15 @@ class Processor(Protocol):
 
 
 ProcessorFactory = Callable[[Config], Processor]
+
+
+def run(lifecycle: JobLifecycle, job_id: str, token: CancelToken, force: bool) -> None:
+    app, factory = lifecycle.ctx.app, lifecycle.ctx.factory
+    assert app is not None and factory is not None, "a job runs only where the work is bound to an app"
+    claimed = claim(app, lifecycle, job_id)
+    if claimed is not None:
+        log.info("job %s started (attempt %s)", job_id, claimed.attempt)
+        execute(app, lifecycle, factory, claimed, token, force)
 
 
 @dataclass(frozen=True)
@@ -53,35 +65,55 @@ def claim(app: Flask, lifecycle: JobLifecycle, job_id: str) -> Claimed | None:
         job = lifecycle.claim(job_id)
         if job is None:
             return None
-        return Claimed(job.id, job.user_id, source_of(job, lifecycle.config), stored_options(job.options),
-                       criteria_of(job), job.attempt)  # fmt: skip
+        return Claimed(
+            job_id=job.id,
+            user_id=job.user_id,
+            source=source_of(job, lifecycle.config),
+            options=stored_options(job.options),
+            criteria=criteria_of(job),
+            attempt=job.attempt,
+        )
 
 
 def source_of(job: Job, config: Config) -> Source:
     if job.source_type == "upload":
-        return Source("file", path=storage.uploaded_source(config, job.id),
-                      captions_path=storage.uploaded_captions(config, job.id))  # fmt: skip
+        path = storage.uploaded_source(config, job.id)
+        return Source("file", path=path, captions_path=storage.uploaded_captions(config, job.id))
     return Source(job.source_type, url=job.source_url)
 
 
 def criteria_of(job: Job) -> list[CriterionText]:
     snapshot = (job.analysis_meta or {}).get("criteria") or []
-    return [CriterionText(**{k: item[k] for k in CriterionText.__dataclass_fields__}) for item in snapshot
-            if isinstance(item, dict) and "content" in item]  # fmt: skip
+    names = CriterionText.__dataclass_fields__
+    usable = [item for item in snapshot if isinstance(item, dict) and "content" in item]
+    return [CriterionText(**{name: item[name] for name in names}) for item in usable]
 
 
-def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, claimed: Claimed,
-            token: CancelToken, force: bool) -> None:  # fmt: skip
+def execute(
+    app: Flask,
+    lifecycle: JobLifecycle,
+    factory: ProcessorFactory,
+    claimed: Claimed,
+    token: CancelToken,
+    force: bool,
+) -> None:
     """Run the pipeline and record how it ended. Never raises: the row always ends final."""
     config = lifecycle.config
     bands = bands_for(specs_for(claimed.options))
     reporter = DbReporter(app, lifecycle, claimed.job_id, bands, claimed.attempt)
     ctx = JobContext(
-        job_id=claimed.job_id, job_dir=storage.job_dir(config, claimed.job_id), source=claimed.source,
-        options=claimed.options, config=config, reporter=reporter, criteria=claimed.criteria,
-        cancel=token, force=force, remote=storage.remote_files(config, claimed.job_id),
+        job_id=claimed.job_id,
+        job_dir=storage.job_dir(config, claimed.job_id),
+        source=claimed.source,
+        options=claimed.options,
+        config=config,
+        reporter=reporter,
+        criteria=claimed.criteria,
+        cancel=token,
+        force=force,
+        remote=storage.remote_files(config, claimed.job_id),
         logger=logging.LoggerAdapter(logging.getLogger("backend.pipeline"), {"job_id": claimed.job_id}),
-    )  # fmt: skip
+    )
     with cache.in_use(config, claimed.job_id):
         outcome = _run(factory, config, ctx, token, claimed.attempt)
         with app.app_context():
@@ -90,8 +122,9 @@ def execute(app: Flask, lifecycle: JobLifecycle, factory: ProcessorFactory, clai
     cache.trim(config)
 
 
-def _run(factory: ProcessorFactory, config: Config, ctx: JobContext, token: CancelToken,
-         attempt: int) -> Callable[[JobLifecycle], None]:  # fmt: skip
+def _run(
+    factory: ProcessorFactory, config: Config, ctx: JobContext, token: CancelToken, attempt: int
+) -> Callable[[JobLifecycle], None]:
     """The pipeline's end, as the lifecycle transition that records it (for this run's attempt
     only: a run that lost its job to another worker records nothing)."""
     job_id = ctx.job_id
@@ -107,10 +140,10 @@ def _run(factory: ProcessorFactory, config: Config, ctx: JobContext, token: Canc
             return lambda lc: lc.cancelled(job_id, "Cancelled", attempt)
         message = str(exc) or type(exc).__name__
         return lambda lc: lc.fail(job_id, message, attempt)
-    except Exception as exc:
+    except Exception:
         log.exception("job %s crashed", job_id)
         if token.cancelled:
             return lambda lc: lc.cancelled(job_id, "Cancelled", attempt)
-        message = f"Internal error: {type(exc).__name__}: {exc}"[:2000]
-        return lambda lc: lc.fail(job_id, message, attempt)
+        # Raw exception text may hold paths or SQL: the user gets a sentence, the log the rest.
+        return lambda lc: lc.fail(job_id, INTERNAL_ERROR, attempt)
     return lambda lc: lc.complete(job_id, result, attempt)

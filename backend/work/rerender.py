@@ -115,6 +115,7 @@ class RenderKind(WorkKind):
             clip = self.claim(item_id)
             if clip is None:
                 return
+            db.session.commit()
             job_id, attempt = clip.job_id, clip.render_attempt
             self.announce(clip)
         with cache.in_use(self.ctx.config, job_id):  # the source and transcript stay while it renders

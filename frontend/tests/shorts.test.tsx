@@ -15,6 +15,7 @@ import {
   formatLufs,
   layoutShare,
   moveTrim,
+  RENDER_FIELDS,
   renderDraftFromClip,
   renderPayload,
   shotSegments,
@@ -120,6 +121,20 @@ describe("trim snapping", () => {
 });
 
 describe("re-render request", () => {
+  it("takes its render keys from the backend's marked options", () => {
+    // The generated metadata marks exactly the options a clip's render_options holds.
+    expect([...RENDER_FIELDS].sort()).toEqual(Object.keys(RENDER_OPTIONS).sort());
+    const clip = shortClip();
+    const changed = { ...renderDraftFromClip(clip), format: "square", resolution: "720p", layout: "split", caption_style: "clean", hook_title: false, loudness_target: -16 } as const;
+    expect(Object.keys(renderPayload(clip, changed)).sort()).toEqual([...RENDER_FIELDS].sort());
+  });
+
+  it("fills every render option of a clip rendered before Shorts", () => {
+    const draft = renderDraftFromClip(shortClip({ render_options: null, format: "original", caption_style: "none" }));
+    for (const field of RENDER_FIELDS) expect(draft[field]).not.toBeUndefined();
+    expect(draft).toMatchObject({ format: "original", resolution: "original", hook_title: false, loudness_target: null });
+  });
+
   it("sends only what changed", () => {
     const clip = shortClip();
     const draft = renderDraftFromClip(clip);

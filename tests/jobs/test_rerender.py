@@ -139,7 +139,7 @@ def test_rerender_is_refused_while_the_job_processes_and_for_bad_options(
 def test_a_render_option_the_clip_predates_takes_its_default_and_the_rest_stay() -> None:
     from types import SimpleNamespace
 
-    from backend.pipeline.options import JobOptions
+    from backend.pipeline.options import JobOptions, render_values
     from backend.services.renders import _spec
 
     # The clip's files were rendered before `hook_title` existed: its row has no value for it.
@@ -147,9 +147,6 @@ def test_a_render_option_the_clip_predates_takes_its_default_and_the_rest_stay()
     clip = SimpleNamespace(render_options={**older, "loudness_target": None})
     job = SimpleNamespace(options={})
     spec = _spec(clip, job, {"layout": "crop"})  # type: ignore[arg-type]
-    assert spec.as_dict() == {
-        **older,
-        "layout": "crop",
-        "loudness_target": None,
-        "hook_title": JobOptions.model_fields["hook_title"].default,
-    }
+    defaults = render_values(JobOptions.model_validate({}))
+    assert spec.as_dict() == {**defaults, **older, "layout": "crop", "loudness_target": None}
+    assert spec.hook_title is True

@@ -4,18 +4,25 @@
 optional), the settings response, the server defaults (`server_defaults`), the `process` CLI's
 flags (`add_cli_flags`) and, through the OpenAPI document, the dashboard's types and bounds are
 all derived from its fields. Adding an option is one field here (plus the code that uses it).
+
+A render option (CONTRACTS §9) is a field marked `json_schema_extra=RENDER_OPTION`: the marker
+also makes it a field of what the renderer receives (`ShortSpec`), a re-render request field
+(`ClipRender`), a field of a clip's `render_options` (`RenderOptionsOut`) and, through the
+OpenAPI document (`x-render`), one of the dashboard's render keys.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import types
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 from pydantic import model_validator as _model_validator
+from pydantic.fields import FieldInfo
 
 CRITERIA_NAME = r"^[a-z0-9_]{1,64}$"
 LANGUAGE = r"^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$"
@@ -51,6 +58,9 @@ PrivacyStatus = Literal["private", "unlisted", "public"]
 # YouTube's Shorts limit: a vertical or square clip may be at most this long (CONTRACTS §9).
 SHORTS_MAX_SECONDS = 180.0
 OFF = "off"
+# The marker of a render option, kept in the OpenAPI document so the dashboard finds the same set.
+RENDER_MARK = "x-render"
+RENDER_OPTION: dict[str, Any] = {RENDER_MARK: True}
 
 
 def future_utc(value: datetime | None) -> datetime | None:
@@ -142,21 +152,34 @@ class JobOptions(_OptionRules):
     min_score: float = Field(0.0, ge=0, le=1)
     # Shorts rendering (CONTRACTS §9).
     format: Literal["vertical", "square", "original"] = Field(
-        "vertical", description="vertical (9:16), square (1:1) or original (the source's aspect)"
+        "vertical",
+        description="vertical (9:16), square (1:1) or original (the source's aspect)",
+        json_schema_extra=RENDER_OPTION,
     )
     resolution: Literal["1080p", "720p", "original"] | None = Field(
         None,
         description="1080p, 720p or original (format original only); unset: 1080p, original for original",
+        json_schema_extra=RENDER_OPTION,
     )
     layout: Literal["auto", "crop", "fit", "split"] = Field(
-        "auto", description="auto (per shot: one face crop, two split, none fit), crop, fit or split"
+        "auto",
+        description="auto (per shot: one face crop, two split, none fit), crop, fit or split",
+        json_schema_extra=RENDER_OPTION,
     )
     caption_style: Literal["none", "highlight", "bold", "clean"] = Field(
-        "highlight", description="burned captions: none, highlight, bold or clean"
+        "highlight",
+        description="burned captions: none, highlight, bold or clean",
+        json_schema_extra=RENDER_OPTION,
     )
-    hook_title: bool = Field(True, description="the clip's title over its first ~3 s")
+    hook_title: bool = Field(
+        True, description="the clip's title over its first ~3 s", json_schema_extra=RENDER_OPTION
+    )
     loudness_target: float | None = Field(
-        -14.0, ge=-40, le=-5, description="integrated LUFS; null leaves the audio as it is"
+        -14.0,
+        ge=-40,
+        le=-5,
+        description="integrated LUFS; null leaves the audio as it is",
+        json_schema_extra=RENDER_OPTION,
     )
     # YouTube (CONTRACTS §10, §12): once the clips are rendered the job completes and its best
     # clips are published as child publication items (Job.publications).
@@ -177,10 +200,51 @@ class JobOptions(_OptionRules):
         return self.resolution or ("original" if self.format == "original" else "1080p")
 
 
-def _optional(annotation: Any, info: Any) -> tuple[Any, Any]:
-    field = info._copy()  # same constraints and description, no default
-    field.default = None
-    return (annotation | None, field)
+def _is_render_option(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get(RENDER_MARK) is True
+
+
+# The render options, in field order: what a clip is rendered with (CONTRACTS §9).
+RENDER_OPTIONS: tuple[str, ...] = tuple(
+    name for name, field in JobOptions.model_fields.items() if _is_render_option(field)
+)
+
+
+def render_values(options: JobOptions) -> dict[str, Any]:
+    """The render options of resolved job options, as stored on a clip (JSON values)."""
+    return options.model_dump(mode="json", include=set(RENDER_OPTIONS))
+
+
+def optional_fields(names: Iterable[str]) -> dict[str, Any]:
+    """`create_model` fields of these options for a request body: same type, constraints and
+    description, each optional (None = not given)."""
+    fields: dict[str, Any] = {}
+    for name in names:
+        info = JobOptions.model_fields[name]
+        annotation: Any = info.annotation
+        field = info._copy()  # same constraints and description, no default
+        field.default = None
+        fields[name] = (annotation | None, field)
+    return fields
+
+
+def resolved_fields(names: Iterable[str]) -> dict[str, Any]:
+    """`create_model` fields of these options once resolved, for a response: each required, and
+    null only where null is a value (`NULLABLE`; an unset resolution has followed the format)."""
+    fields: dict[str, Any] = {}
+    for name in names:
+        info = JobOptions.model_fields[name]
+        annotation = info.annotation if name in NULLABLE else _without_none(info.annotation)
+        fields[name] = (annotation, Field(description=info.description))
+    return fields
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return annotation
+    kept = tuple(arg for arg in get_args(annotation) if arg is not type(None))
+    return Union[kept] if len(kept) > 1 else kept[0]  # noqa: UP007 - a runtime-built union
 
 
 if TYPE_CHECKING:
@@ -191,7 +255,7 @@ else:
         "JobOptionsIn",
         __base__=_OptionRules,
         __doc__="Every job option; all optional (defaults: the user's settings, then the server's).",
-        **{name: _optional(f.annotation, f) for name, f in JobOptions.model_fields.items()},
+        **optional_fields(JobOptions.model_fields),
     )
 
 

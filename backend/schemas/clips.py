@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from backend.models.clip import RenderStatus
+from backend.pipeline.options import (
+    RENDER_OPTIONS,
+    JobOptions,
+    optional_fields,
+    render_values,
+    resolved_fields,
+)
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -41,15 +48,28 @@ class ShotOut(BaseModel):
     layout: Literal["crop", "fit", "split"]
 
 
-class RenderOptionsOut(BaseModel):
-    """The options the clip's current files were rendered with (the re-render form's defaults)."""
+class _RenderOptionsBase(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _newer_options_default(cls, data: Any) -> Any:
+        # A clip rendered before a render option existed has no value for it: it reads as the
+        # option's default, which is also what a re-render of it would use.
+        if isinstance(data, dict):
+            return {**_RENDER_DEFAULTS, **data}
+        return data
 
-    format: Literal["vertical", "square", "original"]
-    resolution: Literal["1080p", "720p", "original"]
-    layout: Literal["auto", "crop", "fit", "split"]
-    caption_style: Literal["none", "highlight", "bold", "clean"]
-    hook_title: bool
-    loudness_target: float | None
+
+_RENDER_DEFAULTS = render_values(JobOptions.model_validate({}))
+
+if TYPE_CHECKING:
+    RenderOptionsOut = _RenderOptionsBase
+else:
+    RenderOptionsOut = create_model(
+        "RenderOptionsOut",
+        __base__=_RenderOptionsBase,
+        __doc__="The options the clip's current files were rendered with (the re-render form's defaults).",
+        **resolved_fields(RENDER_OPTIONS),
+    )
 
 
 class ClipOut(OutModel):
@@ -120,18 +140,21 @@ class MediaQuery(StrictModel):
     download: bool = False
 
 
-class ClipRender(StrictModel):
-    """A re-render: new times (snapped to transcript boundaries, then into silence), another title,
-    or other Shorts options; anything left out stays as the clip was rendered."""
-
+class _ClipRenderRange(StrictModel):
     start_time: float | None = Field(None, ge=0)
     end_time: float | None = Field(None, gt=0)
     title: str | None = Field(None, min_length=1, max_length=200)
-    format: Literal["vertical", "square", "original"] | None = None
-    resolution: Literal["1080p", "720p", "original"] | None = None
-    layout: Literal["auto", "crop", "fit", "split"] | None = None
-    caption_style: Literal["none", "highlight", "bold", "clean"] | None = None
-    hook_title: bool | None = None
-    loudness_target: float | None = Field(None, ge=-40, le=-5, description="LUFS; null turns loudness off")
 
     _text = field_validator("title")(no_control_chars)
+
+
+if TYPE_CHECKING:
+    ClipRender = _ClipRenderRange
+else:
+    ClipRender = create_model(
+        "ClipRender",
+        __base__=_ClipRenderRange,
+        __doc__="A re-render: new times (snapped to transcript boundaries, then into silence), another "
+        "title, or other render options; anything left out stays as the clip was rendered.",
+        **optional_fields(RENDER_OPTIONS),
+    )

@@ -20,7 +20,7 @@ from backend.extensions import db
 from backend.models import Clip, Job, Publication, RenderStatus, utcnow
 from backend.pipeline.grounding import Boundaries, nearest
 from backend.pipeline.layout import TRANSCRIPT_FILE
-from backend.pipeline.options import SHORTS_MAX_SECONDS, JobOptions
+from backend.pipeline.options import RENDER_OPTIONS, SHORTS_MAX_SECONDS
 from backend.pipeline.options import stored as stored_options
 from backend.pipeline.shorts.render import ShortSpec
 from backend.pipeline.transcript import Transcript
@@ -33,7 +33,7 @@ from backend.work.rows import advance
 
 MIN_SECONDS = 1.0
 ORIGINAL_MAX_SECONDS = 600.0
-SPEC_FIELDS = ("format", "resolution", "layout", "caption_style", "hook_title", "loudness_target")
+SPEC_FIELDS = RENDER_OPTIONS  # a re-render may change any render option
 
 
 def request(user_id: str, clip_id: str, body: dict[str, Any], config: Config, dispatcher: Dispatcher) -> Clip:
@@ -90,7 +90,8 @@ def _spec(clip: Clip, job: Job, body: dict[str, Any]) -> ShortSpec:
     if fields:
         raise ValidationFailed("The render options are not valid.", fields)
     try:
-        return ShortSpec.of(JobOptions.model_validate({k: merged.get(k) for k in SPEC_FIELDS}))
+        # A render option newer than the clip's files is absent from them: it takes its default.
+        return ShortSpec.model_validate({k: merged[k] for k in SPEC_FIELDS if k in merged})
     except ValidationError as exc:
         fields = fields_from_pydantic(exc.errors(include_context=False))
         raise ValidationFailed("The render options are not valid.", fields) from None

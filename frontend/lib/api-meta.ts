@@ -15,7 +15,8 @@ export const JOB_OPTION_FIELDS = {
     ],
     "title": "Caption Style",
     "description": "burned captions: none, highlight, bold or clean",
-    "default": "highlight"
+    "default": "highlight",
+    "render": true
   },
   "criteria": {
     "type": "array",
@@ -34,13 +35,15 @@ export const JOB_OPTION_FIELDS = {
     ],
     "title": "Format",
     "description": "vertical (9:16), square (1:1) or original (the source's aspect)",
-    "default": "vertical"
+    "default": "vertical",
+    "render": true
   },
   "hook_title": {
     "type": "boolean",
     "title": "Hook Title",
     "description": "the clip's title over its first ~3 s",
-    "default": true
+    "default": true,
+    "render": true
   },
   "language": {
     "type": "string",
@@ -60,7 +63,8 @@ export const JOB_OPTION_FIELDS = {
     ],
     "title": "Layout",
     "description": "auto (per shot: one face crop, two split, none fit), crop, fit or split",
-    "default": "auto"
+    "default": "auto",
+    "render": true
   },
   "loudness_target": {
     "type": "number",
@@ -69,7 +73,8 @@ export const JOB_OPTION_FIELDS = {
     "title": "Loudness Target",
     "description": "integrated LUFS; null leaves the audio as it is",
     "default": -14,
-    "nullable": true
+    "nullable": true,
+    "render": true
   },
   "max_clip_duration": {
     "type": "number",
@@ -124,7 +129,8 @@ export const JOB_OPTION_FIELDS = {
     ],
     "title": "Resolution",
     "description": "1080p, 720p or original (format original only); unset: 1080p, original for original",
-    "default": null
+    "default": null,
+    "render": true
   },
   "use_source_captions": {
     "type": "boolean",

@@ -809,12 +809,12 @@ export interface components {
         };
         /**
          * ClipRender
-         * @description A re-render: new times (snapped to transcript boundaries, then into silence), another title,
-         *     or other Shorts options; anything left out stays as the clip was rendered.
+         * @description A re-render: new times (snapped to transcript boundaries, then into silence), another title, or other render options; anything left out stays as the clip was rendered.
          */
         ClipRender: {
             /**
              * Caption Style
+             * @description burned captions: none, highlight, bold or clean
              * @default null
              */
             caption_style?: ("none" | "highlight" | "bold" | "clean") | null;
@@ -825,27 +825,31 @@ export interface components {
             end_time?: number | null;
             /**
              * Format
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
              * @default null
              */
             format?: ("vertical" | "square" | "original") | null;
             /**
              * Hook Title
+             * @description the clip's title over its first ~3 s
              * @default null
              */
             hook_title?: boolean | null;
             /**
              * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
              * @default null
              */
             layout?: ("auto" | "crop" | "fit" | "split") | null;
             /**
              * Loudness Target
-             * @description LUFS; null turns loudness off
+             * @description integrated LUFS; null leaves the audio as it is
              * @default null
              */
             loudness_target?: number | null;
             /**
              * Resolution
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
              * @default null
              */
             resolution?: ("1080p" | "720p" | "original") | null;
@@ -1670,25 +1674,35 @@ export interface components {
         RenderOptionsOut: {
             /**
              * Caption Style
+             * @description burned captions: none, highlight, bold or clean
              * @enum {string}
              */
             caption_style: "none" | "highlight" | "bold" | "clean";
             /**
              * Format
+             * @description vertical (9:16), square (1:1) or original (the source's aspect)
              * @enum {string}
              */
             format: "vertical" | "square" | "original";
-            /** Hook Title */
+            /**
+             * Hook Title
+             * @description the clip's title over its first ~3 s
+             */
             hook_title: boolean;
             /**
              * Layout
+             * @description auto (per shot: one face crop, two split, none fit), crop, fit or split
              * @enum {string}
              */
             layout: "auto" | "crop" | "fit" | "split";
-            /** Loudness Target */
+            /**
+             * Loudness Target
+             * @description integrated LUFS; null leaves the audio as it is
+             */
             loudness_target: number | null;
             /**
              * Resolution
+             * @description 1080p, 720p or original (format original only); unset: 1080p, original for original
              * @enum {string}
              */
             resolution: "1080p" | "720p" | "original";

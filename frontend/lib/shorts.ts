@@ -3,6 +3,7 @@
  * to transcript boundaries and the re-render request. Pure functions; the components draw them.
  */
 import type { Clip, RenderOptions, RenderRequest, Shot } from "./api";
+import { JOB_OPTION_FIELDS } from "./api-meta";
 
 type Format = Clip["format"];
 export type ShotLayout = Shot["layout"];
@@ -138,46 +139,44 @@ export function trimProblem(range: TrimRange, format: Format | undefined): strin
 // ---------------------------------------------------------------------------------------------
 // The re-render request
 
-export interface RenderDraft {
-  start_time: number;
-  end_time: number;
-  format: NonNullable<RenderRequest["format"]>;
-  resolution: NonNullable<RenderRequest["resolution"]>;
-  layout: NonNullable<RenderRequest["layout"]>;
-  caption_style: NonNullable<RenderRequest["caption_style"]>;
-  hook_title: boolean;
-  /** null: leave the audio as it is. */
-  loudness_target: number | null;
-}
+type Meta = typeof JOB_OPTION_FIELDS;
+/** The render options: the job options the backend marks as such (its options.py, `x-render`). */
+export type RenderField = { [K in keyof Meta]: Meta[K] extends { render: true } ? K : never }[keyof Meta];
+export const RENDER_FIELDS = (Object.keys(JOB_OPTION_FIELDS) as (keyof Meta)[]).filter(
+  (field): field is RenderField => (JOB_OPTION_FIELDS[field] as { render?: boolean }).render === true,
+);
+
+// The marked options, a clip's render_options and a re-render's fields must be the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const renderFieldsMatchApi: Same<RenderField, keyof RenderOptions> = true;
+const requestFieldsMatchApi: Same<RenderField, Exclude<keyof RenderRequest, "start_time" | "end_time" | "title">> = true;
+void renderFieldsMatchApi;
+void requestFieldsMatchApi;
+
+/** The re-render form: the clip's range on the source and every render option's value. */
+export type RenderDraft = { start_time: number; end_time: number } & RenderOptions;
 
 type RenderSource = Pick<Clip, "start_time" | "end_time" | "render_options" | "format" | "caption_style">;
 
-/** What a clip rendered before Shorts (no render_options) was made with, as far as it says. */
+/** What a clip rendered before Shorts (no render_options) was made with, as far as it says;
+ * any render option it cannot say anything about takes its default. */
 function legacyOptions(clip: RenderSource): RenderOptions {
+  const defaults = Object.fromEntries(RENDER_FIELDS.map((field) => [field, JOB_OPTION_FIELDS[field].default]));
   const format = clip.format ?? "original";
   return {
+    ...defaults,
     format,
     resolution: format === "original" ? "original" : "1080p",
     layout: "auto",
     caption_style: clip.caption_style ?? "none",
     hook_title: false,
     loudness_target: null,
-  };
+  } as RenderOptions;
 }
 
 /** The form's starting point: the clip's current range and the options it was rendered with. */
 export function renderDraftFromClip(clip: RenderSource): RenderDraft {
-  const o = clip.render_options ?? legacyOptions(clip);
-  return {
-    start_time: clip.start_time,
-    end_time: clip.end_time,
-    format: o.format,
-    resolution: o.resolution,
-    layout: o.layout,
-    caption_style: o.caption_style,
-    hook_title: o.hook_title,
-    loudness_target: o.loudness_target ?? null,
-  };
+  return { start_time: clip.start_time, end_time: clip.end_time, ...(clip.render_options ?? legacyOptions(clip)) };
 }
 
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-3;
@@ -191,8 +190,7 @@ export function renderPayload(clip: RenderSource, draft: RenderDraft): RenderReq
   const body: RenderRequest = {};
   if (!near(draft.start_time, base.start_time)) body.start_time = draft.start_time;
   if (!near(draft.end_time, base.end_time)) body.end_time = draft.end_time;
-  const keys = ["format", "resolution", "layout", "caption_style", "hook_title", "loudness_target"] as const;
-  for (const key of keys) if (draft[key] !== base[key]) Object.assign(body, { [key]: draft[key] });
+  for (const key of RENDER_FIELDS) if (draft[key] !== base[key]) Object.assign(body, { [key]: draft[key] });
   return body;
 }
 

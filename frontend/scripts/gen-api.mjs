@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates lib/api-types.ts (types, openapi-typescript) and lib/api-meta.ts (the job options'
-// fields with their bounds, patterns and descriptions, from the JobOptionsIn schema) from the
+// fields with their bounds, patterns, descriptions and render marks, from the JobOptionsIn schema) from the
 // backend's OpenAPI document, so a new backend option reaches the dashboard's types, validation
 // and form by regenerating.
 //
@@ -81,6 +81,9 @@ function optionMeta(name, prop, resolved, schemas) {
   const fallback = resolved?.default ?? prop.default;
   if (fallback !== undefined) meta.default = fallback;
   if (resolved?.anyOf?.some(isNull) && part.type !== "string") meta.nullable = true;
+  // A render option (marked in the backend's options.py): also a re-render field and a key of a
+  // clip's render_options.
+  if (prop["x-render"] === true) meta.render = true;
   return meta;
 }
 

@@ -15,6 +15,7 @@ import {
   formatLufs,
   layoutShare,
   moveTrim,
+  RENDER_FIELDS,
   renderDraftFromClip,
   renderPayload,
   shotSegments,
@@ -120,6 +121,21 @@ describe("trim snapping", () => {
 });
 
 describe("re-render request", () => {
+  it("takes its render keys from the backend's marked options", () => {
+    // CONTRACTS §9's options are among the generated metadata's marked ones, and a change to each
+    // of them is sent.
+    expect(RENDER_FIELDS).toEqual(expect.arrayContaining(Object.keys(RENDER_OPTIONS)));
+    const clip = shortClip();
+    const changed = { ...renderDraftFromClip(clip), format: "square", resolution: "720p", layout: "split", caption_style: "clean", hook_title: false, loudness_target: -16 } as const;
+    expect(Object.keys(renderPayload(clip, changed)).sort()).toEqual(Object.keys(RENDER_OPTIONS).sort());
+  });
+
+  it("fills every render option of a clip rendered before Shorts", () => {
+    const draft = renderDraftFromClip(shortClip({ render_options: null, format: "original", caption_style: "none" }));
+    for (const field of RENDER_FIELDS) expect(draft[field]).not.toBeUndefined();
+    expect(draft).toMatchObject({ format: "original", resolution: "original", hook_title: false, loudness_target: null });
+  });
+
   it("sends only what changed", () => {
     const clip = shortClip();
     const draft = renderDraftFromClip(clip);

@@ -122,3 +122,55 @@ def test_cli_shorts_flags() -> None:
     assert louder["loudness_target"] == -16.0
     with pytest.raises(SystemExit):
         build_parser().parse_args(["t.mp4", "--caption-style", "karaoke"])
+
+
+def test_render_options_are_declared_once_in_the_job_options() -> None:
+    from backend.pipeline.options import RENDER_OPTIONS
+    from backend.pipeline.shorts.render import ShortSpec
+    from backend.schemas.clips import ClipRender, RenderOptionsOut
+    from backend.services.renders import SPEC_FIELDS
+
+    # CONTRACTS §9's options are marked fields, and every derived shape has exactly the marked ones.
+    contract = {"format", "resolution", "layout", "caption_style", "hook_title", "loudness_target"}
+    marked = set(RENDER_OPTIONS)
+    assert contract <= marked and not marked & {"language", "criteria", "max_clips", "publish"}
+    assert set(RenderOptionsOut.model_fields) == marked
+    assert set(ClipRender.model_fields) == marked | {"start_time", "end_time", "title"}
+    assert SPEC_FIELDS == RENDER_OPTIONS
+    assert set(ShortSpec.of(JobOptions.model_validate({})).as_dict()) == marked
+    # The re-render fields keep the options' own bounds and values.
+    for name in RENDER_OPTIONS:
+        request = ClipRender.model_json_schema()["properties"][name]
+        assert request["x-render"] is True
+        assert request["anyOf"][0] == JobOptionsIn.model_json_schema()["properties"][name]["anyOf"][0]
+
+
+def test_the_openapi_document_marks_the_render_options_for_the_dashboard(client: FlaskClient) -> None:
+    from backend.pipeline.options import RENDER_OPTIONS
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    marked = {name for name, prop in schemas["JobOptionsIn"]["properties"].items() if prop.get("x-render")}
+    assert marked == set(RENDER_OPTIONS)
+    output = schemas["RenderOptionsOut"]
+    assert set(output["required"]) == marked
+    # Resolved, a resolution is always a size; only null loudness (off) stays a value.
+    assert "anyOf" not in output["properties"]["resolution"]
+    assert {"type": "null"} in output["properties"]["loudness_target"]["anyOf"]
+
+
+def test_a_clip_rendered_before_an_option_existed_reads_as_its_default() -> None:
+    from backend.pipeline.options import render_values
+    from backend.schemas.clips import RenderOptionsOut
+
+    older = {
+        "format": "square",
+        "resolution": "720p",
+        "layout": "fit",
+        "caption_style": "bold",
+        "loudness_target": None,
+    }
+    options = RenderOptionsOut.model_validate(older).model_dump()
+    # hook_title, missing here, is the one that falls back to its default (True).
+    assert options == {**render_values(JobOptions.model_validate({})), **older}
+    assert options["hook_title"] is True

@@ -135,3 +135,19 @@ def test_rerender_is_refused_while_the_job_processes_and_for_bad_options(
     busy = client.post(url, json={"caption_style": "clean"}, headers=auth_headers)
     assert busy.status_code == 409
     assert get_clip(client, auth_headers, clips[0]["id"])["render_status"] == "ready"
+
+
+def test_a_render_option_the_clip_predates_takes_its_default_and_the_rest_stay() -> None:
+    from types import SimpleNamespace
+
+    from backend.pipeline.options import JobOptions, render_values
+    from backend.services.renders import _spec
+
+    # The clip's files were rendered before `hook_title` existed: its row has no value for it.
+    older = {"format": "square", "resolution": "720p", "layout": "fit", "caption_style": "bold"}
+    clip = SimpleNamespace(render_options={**older, "loudness_target": None})
+    job = SimpleNamespace(options={})
+    spec = _spec(clip, job, {"layout": "crop"})  # type: ignore[arg-type]
+    defaults = render_values(JobOptions.model_validate({}))
+    assert spec.as_dict() == {**defaults, **older, "layout": "crop", "loudness_target": None}
+    assert spec.hook_title is True

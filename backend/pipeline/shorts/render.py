@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from backend.pipeline.cancel import CancelToken
-from backend.pipeline.options import JobOptions
+from backend.pipeline.options import JobOptions, render_values
 from backend.pipeline.shorts import analysis, ass, fonts, loudness
 from backend.pipeline.shorts.graph import Graph, build_graph
 from backend.pipeline.shorts.plan import ReframePlan
@@ -25,32 +25,25 @@ HOOK_SECONDS = 3.0
 SIZES = {"1080p": 1080, "720p": 720}
 
 
-@dataclass(frozen=True)
-class ShortSpec:
-    """What one clip is rendered as (the Shorts options of a job or a re-render)."""
+class ShortSpec(JobOptions):
+    """What one clip is rendered as: the render options (`RENDER_OPTIONS`) of a job or a re-render.
 
-    format: str
-    resolution: str
-    layout: str
-    caption_style: str
-    hook_title: bool
-    loudness_target: float | None
+    A JobOptions, so each render option has its one declared type; only the render options are
+    set, the renderer reads nothing else (the others stay at their defaults)."""
 
     @classmethod
     def of(cls, options: JobOptions) -> ShortSpec:
-        return cls(options.format, options.output_resolution, options.layout, options.caption_style,
-                   options.hook_title, options.loudness_target)  # fmt: skip
+        return cls.model_validate(render_values(options))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"format": self.format, "resolution": self.resolution, "layout": self.layout,
-                "caption_style": self.caption_style, "hook_title": self.hook_title,
-                "loudness_target": self.loudness_target}  # fmt: skip
+        return render_values(self)
 
     @property
     def is_plain(self) -> bool:
         """The source's own frames and sound, nothing burned in: no filter graph at all."""
-        return (self.format == "original" and self.resolution == "original" and self.caption_style == "none"
-                and not self.hook_title and self.loudness_target is None)  # fmt: skip
+        untouched_picture = self.format == "original" and self.resolution == "original"
+        nothing_burned = self.caption_style == "none" and not self.hook_title
+        return untouched_picture and nothing_burned and self.loudness_target is None
 
 
 def _even(value: float) -> int:
@@ -60,15 +53,16 @@ def _even(value: float) -> int:
 def output_size(spec: ShortSpec, source_w: int, source_h: int) -> tuple[int, int]:
     """Exact output size: 1080x1920 / 720x1280 (vertical), 1080x1080 / 720x720 (square); original
     keeps the source's aspect with its short side at 1080/720, or the source's own size."""
+    resolution = spec.output_resolution
     if spec.format == "vertical":
-        side = SIZES.get(spec.resolution, 1080)
+        side = SIZES.get(resolution, 1080)
         return side, side * 16 // 9
     if spec.format == "square":
-        side = SIZES.get(spec.resolution, 1080)
+        side = SIZES.get(resolution, 1080)
         return side, side
-    if spec.resolution not in SIZES:
+    if resolution not in SIZES:
         return _even(source_w), _even(source_h)
-    short = SIZES[spec.resolution]
+    short = SIZES[resolution]
     if source_w >= source_h:
         return _even(short * source_w / source_h), short
     return short, _even(short * source_h / source_w)

@@ -6,10 +6,12 @@ import { Field, FormError } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { useQuery } from "@/hooks/use-query";
 import { api, ApiError, errorMessage, type Clip, type RenderRequest, type TranscriptSegment } from "@/lib/api";
+import { optionMeta } from "@/lib/options";
 import {
   CAPTION_LABELS,
   FORMAT_LABELS,
   LAYOUT_LABELS,
+  RENDER_FIELDS,
   RESOLUTION_LABELS,
   renderDraftFromClip,
   renderPayload,
@@ -17,6 +19,7 @@ import {
   snapPoints,
   trimProblem,
   type RenderDraft,
+  type RenderField,
 } from "@/lib/shorts";
 import { TrimBar } from "./trim-bar";
 
@@ -46,6 +49,51 @@ function options<K extends string>(labels: Record<K, string>, disabled: (k: K) =
       {labels[k]}
     </option>
   ));
+}
+
+// The render options drawn with their own widget below; any other (a new one on the backend) gets
+// the default widget of its type from ExtraRenderOption.
+const CUSTOM: readonly RenderField[] = ["layout", "caption_style", "format", "resolution", "loudness_target", "hook_title"];
+const EXTRA = RENDER_FIELDS.filter((field) => !CUSTOM.includes(field));
+
+/** The default widget of a render option by its type: checkbox, select of its values, or number. */
+function ExtraRenderOption({ field, value, id, onChange }: { field: RenderField; value: unknown; id: string; onChange: (value: unknown) => void }) {
+  const meta = optionMeta(field);
+  if (meta.type === "boolean")
+    return (
+      <label className="flex items-center gap-2 text-sm">
+        <input id={id} type="checkbox" className="size-4 accent-accent-600" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} />
+        {meta.title}
+      </label>
+    );
+  if (meta.enum)
+    return (
+      <Field id={id} label={meta.title} hint={meta.description}>
+        <Select id={id} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)}>
+          {meta.enum.map(String).map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </Select>
+      </Field>
+    );
+  return (
+    <Field id={id} label={meta.title} hint={meta.description}>
+      <Input
+        id={id}
+        type="number"
+        min={meta.minimum}
+        max={meta.maximum}
+        value={value === null || value === undefined ? "" : String(value)}
+        onChange={(e) => {
+          const text = e.target.value.trim();
+          if (text === "" && meta.nullable) onChange(null);
+          else if (text !== "" && Number.isFinite(Number(text))) onChange(Number(text));
+        }}
+      />
+    </Field>
+  );
 }
 
 /** Trim on the source, layout, captions, hook and loudness of one clip, then re-render it. */
@@ -155,6 +203,9 @@ export function RenderPanel({ clip, onRendering, source: given, render = api.cli
             Title over the first seconds
           </label>
         </div>
+        {EXTRA.map((field) => (
+          <ExtraRenderOption key={field} field={field} value={draft[field]} id={id(field)} onChange={(value) => setDraft((d) => ({ ...d, [field]: value }))} />
+        ))}
       </div>
       <div className="flex items-center justify-end gap-2">
         {rendering && (

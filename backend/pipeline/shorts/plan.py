@@ -44,9 +44,17 @@ class Shot:
     # split: the top and bottom panels (static for the shot, each of the half-frame's aspect).
     panels: tuple[Box, ...] = ()
     faces: int = 0  # faces seen in the shot (shown on the dashboard's timeline)
+    note: str = ""  # why a forced layout could not be used on this shot ("" when it was)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": round(self.start, 3), "end": round(self.end, 3), "layout": self.layout}
+        out: dict[str, Any] = {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "layout": self.layout,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)

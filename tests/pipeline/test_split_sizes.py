@@ -198,5 +198,7 @@ def test_the_delivered_short_shows_both_people(tmp_path: Path, wide: ShortsMedia
         top, bottom = np.ascontiguousarray(rgb[:half]), np.ascontiguousarray(rgb[half:])
         both += bool(det.detect(top)) and bool(det.detect(bottom))
     share = both / len(frames)
-    print(f"\n{layout}: both panels show a face in {both}/{len(frames)} sampled frames ({share:.0%})")
+    print(
+        f"\n{wide.name} {layout}: a face in both panels in {both}/{len(frames)} sampled frames ({share:.0%})"
+    )
     assert share >= BOTH

@@ -25,9 +25,9 @@ from backend.pipeline.shorts import tracking
 from backend.pipeline.shorts.detector import Face, FaceDetector, load_detector
 from backend.pipeline.shorts.plan import ReframePlan, Shot
 
-# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while the whole
-# analysis of a 720p source stays near 0.11 s per clip second on a busy 2-core machine
-# (bench/shorts_tracking.py; the goal is 0.25).
+# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height (the smallest
+# through the detector's closer look at faint detections) while the whole analysis of a 720p source
+# stays near 0.11 s per clip second on a busy 2-core machine (bench/shorts_tracking.py; goal 0.25).
 ANALYSIS_WIDTH = 320
 MAX_SAMPLE_FPS = 30.0  # a 60 fps source is read at 30 (its cuts then land within 1/30 s)
 DEFAULT_FPS = 25.0  # when the source's rate is unknown
@@ -208,23 +208,15 @@ def _plan_shot(
     )
 
 
-# Why a forced layout could not be used on a shot, by (layout asked, faces present in the shot).
-UNMET = {
-    (
-        "split",
-        0,
-    ): "Split was asked, but no face is on screen for most of this shot: the whole frame is shown.",
-    (
-        "split",
-        1,
-    ): "Split was asked, but only one face is on screen for most of this shot: it is cropped on it.",
-    ("crop", 0): "Crop was asked, but no face is on screen for most of this shot: its centre is shown.",
-}
-
-
 def _unmet(layout: str, faces: int) -> str:
-    """The note for a shot where the layout asked for cannot be used ("" when it can)."""
-    return UNMET.get((layout, faces), "")
+    """Why the layout asked for cannot be used on a shot with `faces` faces ("" when it can)."""
+    if layout == "split" and faces == 0:
+        return "Split was asked, but no face is on screen in most of this shot: the whole frame is shown."
+    if layout == "split" and faces == 1:
+        return "Split was asked, but only one face is on screen in most of this shot: cropped on that face."
+    if layout == "crop" and faces == 0:
+        return "Crop was asked, but no face is on screen in most of this shot: its centre is shown."
+    return ""
 
 
 def _split_pair(present: Sequence[tracking.Track], n: int, crop_w: float, *, forced: bool = False) -> bool:

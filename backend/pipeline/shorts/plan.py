@@ -47,14 +47,8 @@ class Shot:
     note: str = ""  # why a forced layout could not be used on this shot ("" when it was)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "start": round(self.start, 3),
-            "end": round(self.end, 3),
-            "layout": self.layout,
-        }
-        if self.note:
-            out["note"] = self.note
-        return out
+        note = {"note": self.note} if self.note else {}
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "layout": self.layout, **note}
 
 
 @dataclass(frozen=True)

@@ -415,3 +415,59 @@ def _cut_recovery(plan: ReframePlan, truth: Any, fps: float, targets: Sequence[i
             j += 1
         worst = max(worst, (j - i) / fps)
     return worst
+
+
+# Faces of a wide shot: the host near the camera, the guest further back at a quarter of the height.
+WIDE_HOST_FACE = 128  # px tall: about a third of the 360 px frame
+WIDE_GUEST_FACE = 32  # px tall: a quarter of the host's, under a tenth of the frame
+WIDE_GUESTS = ("camera", "mirrored")
+
+
+@functools.cache
+def wide_shot_media(guest: str = "camera", duration: float = 6.0) -> ShortsMedia:
+    """Two people in one 16:9 shot, one face about a quarter the height of the other.
+
+    The host (the astronaut, large, left) and the guest (small, right: the camera man, whose face is
+    half hidden by his camera, or the mirrored astronaut, a plain frontal face) sit still for the
+    whole clip; the host says the first phrase (her mouth opens and closes).
+    `truth` lists the host's box first."""
+    if guest not in WIDE_GUESTS:
+        raise ValueError(guest)
+    root = cache_dir() / f"shorts-wide-{guest}-{duration:g}"
+    root.mkdir(exist_ok=True)
+    wav, spans = _speech(root, duration, PHRASES[:1])
+    host = _photo("astronaut", round(WIDE_HOST_FACE * 200 / 94))
+    if guest == "mirrored":
+        small = _photo("mirrored", round(WIDE_GUEST_FACE * 200 / 94))
+    else:
+        small = _photo("camera", round(WIDE_GUEST_FACE * 200 / 90))
+    background = _background(4)
+    grain_rng = np.random.default_rng(7)
+    grain = [grain_rng.normal(0, 5, (HEIGHT, WIDTH, 3)).astype(np.int16) for _ in range(8)]
+    frames: list[np.ndarray] = []
+    truth: list[tuple[FaceBox, ...]] = []
+    speaking: list[int | None] = []
+    for i in range(int(duration * FPS)):
+        t = i / FPS
+        frame = background.copy()
+        talking = any(s <= t <= e for s, e in spans)
+        open_ = 0.18 * abs(np.sin(2 * np.pi * 4.0 * t)) if talking else 0.0
+        boxes = (_paste(frame, host, 30, 40, open_), _paste(frame, small, 480, 150))
+        speaking.append(0 if _in_utterance(t, spans) else None)
+        frames.append(np.clip(frame + grain[i % len(grain)], 0, 255).astype(np.uint8))
+        truth.append(boxes)
+    video = root / "wide.mp4"
+    _encode(frames, wav, video)
+    return ShortsMedia(
+        f"wide-{guest}",
+        video,
+        duration,
+        FPS,
+        WIDTH,
+        HEIGHT,
+        tuple(truth),
+        tuple(spans),
+        None,
+        0,
+        tuple(speaking),
+    )

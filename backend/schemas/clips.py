@@ -46,6 +46,7 @@ class ShotOut(BaseModel):
     start: float
     end: float
     layout: Literal["crop", "fit", "split"]
+    note: str | None = None  # why the layout asked for could not be used on this shot
 
 
 class _RenderOptionsBase(BaseModel):

@@ -1749,6 +1749,11 @@ export interface components {
              * @enum {string}
              */
             layout: "crop" | "fit" | "split";
+            /**
+             * Note
+             * @default null
+             */
+            note?: string | null;
             /** Start */
             start: number;
         };

@@ -25,9 +25,9 @@ from backend.pipeline.shorts import tracking
 from backend.pipeline.shorts.detector import Face, FaceDetector, load_detector
 from backend.pipeline.shorts.plan import ReframePlan, Shot
 
-# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while the whole
-# analysis of a 720p source stays near 0.11 s per clip second on a busy 2-core machine
-# (bench/shorts_tracking.py; the goal is 0.25).
+# 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height (the smallest
+# through the detector's closer look at faint detections) while the whole analysis of a 720p source
+# stays near 0.11 s per clip second on a busy 2-core machine (bench/shorts_tracking.py; goal 0.25).
 ANALYSIS_WIDTH = 320
 MAX_SAMPLE_FPS = 30.0  # a 60 fps source is read at 30 (its cuts then land within 1/30 s)
 DEFAULT_FPS = 25.0  # when the source's rate is unknown
@@ -189,12 +189,13 @@ def _plan_shot(
     present = sorted(
         (t for t in tracks if len(t.faces) >= PRESENT * len(looked)), key=lambda t: -len(t.faces)
     )
+    note = _unmet(layout, len(present))
     if layout == "fit" or (layout != "crop" and not present):
-        return Shot(span[0], span[1], "fit", faces=len(present))
-    if layout != "crop" and _split_pair(present, len(looked), crop[0]):
+        return Shot(span[0], span[1], "fit", faces=len(present), note=note)
+    if layout != "crop" and _split_pair(present, len(looked), crop[0], forced=layout == "split"):
         pair = sorted(present[:2], key=lambda t: t.median_box().x)
-        face_h = max(t.median_box().h for t in pair)
-        panels = tuple(tracking.panel(t, face_h, panel_aspect, frame) for t in pair)
+        # Each panel is framed on its own face: a guest far back is shown as large as the host.
+        panels = tuple(tracking.panel(t, t.median_box().h, panel_aspect, frame) for t in pair)
         return Shot(span[0], span[1], "split", panels=panels, faces=len(present))
     if not present:
         path = tracking.still_path(span, crop, frame)
@@ -202,12 +203,30 @@ def _plan_shot(
         turns = tracking.speaker_turns(present, samples.times, speech, samples.face_every, span)
         rate = samples.fps / samples.face_every
         path = tracking.turns_path(turns, looked, samples.times, crop, frame, rate)
-    return Shot(span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present))
+    return Shot(
+        span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present), note=note
+    )
 
 
-def _split_pair(present: Sequence[tracking.Track], n: int, crop_w: float) -> bool:
-    """Two faces in most samples that one crop window cannot hold together."""
-    if len(present) < 2 or any(len(t.faces) < SPLIT_PRESENT * n for t in present[:2]):
+def _unmet(layout: str, faces: int) -> str:
+    """Why the layout asked for cannot be used on a shot with `faces` faces ("" when it can)."""
+    if layout == "split" and faces == 0:
+        return "Split was asked, but no face is on screen in most of this shot: the whole frame is shown."
+    if layout == "split" and faces == 1:
+        return "Split was asked, but only one face is on screen in most of this shot: cropped on that face."
+    if layout == "crop" and faces == 0:
+        return "Crop was asked, but no face is on screen in most of this shot: its centre is shown."
+    return ""
+
+
+def _split_pair(present: Sequence[tracking.Track], n: int, crop_w: float, *, forced: bool = False) -> bool:
+    """Two faces in most samples that one crop window cannot hold together (any two when forced:
+    a forced split shows both people, whatever their sizes and places)."""
+    if len(present) < 2:
+        return False
+    if forced:
+        return True
+    if any(len(t.faces) < SPLIT_PRESENT * n for t in present[:2]):
         return False
     a, b = (t.median_box() for t in present[:2])
     span = max(a.x + a.w, b.x + b.w) - min(a.x, b.x)

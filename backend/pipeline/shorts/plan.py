@@ -44,9 +44,11 @@ class Shot:
     # split: the top and bottom panels (static for the shot, each of the half-frame's aspect).
     panels: tuple[Box, ...] = ()
     faces: int = 0  # faces seen in the shot (shown on the dashboard's timeline)
+    note: str = ""  # why a forced layout could not be used on this shot ("" when it was)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": round(self.start, 3), "end": round(self.end, 3), "layout": self.layout}
+        note = {"note": self.note} if self.note else {}
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "layout": self.layout, **note}
 
 
 @dataclass(frozen=True)

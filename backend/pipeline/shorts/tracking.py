@@ -25,6 +25,9 @@ PRUNE_PX = 1.0
 MAX_KEYFRAMES_PER_S = 4.0
 SPEAKER_MARGIN = 0.75  # grey levels of extra mouth motion needed to call one face the speaker
 PANEL_FACE_HEIGHTS = 2.6  # a split panel is this many face heights tall
+# ... but at least this share of the frame's height, so a small face far back is not magnified
+# without limit (0.3 of a 720p source fills a 960 px half of a 1080x1920 Short at 4.4x).
+MIN_PANEL_SHARE = 0.3
 UTTERANCE_GAP = 0.6  # words closer than this are one utterance (one speaker)
 MIN_TURN = 2.0  # the crop stays on a speaker at least this long
 SWITCH_LEAD = 0.3  # the crop switches this long before the new speaker's first word, as editors cut
@@ -327,7 +330,7 @@ def prune(points: Sequence[Keyframe], duration: float) -> tuple[Keyframe, ...]:
 def panel(track: Track, face_h: float, aspect: float, frame: tuple[int, int]) -> Box:
     """A static panel of `aspect` (w/h) centred on the track's median face, clamped to the frame."""
     w_max, h_max = frame
-    h = min(float(h_max), PANEL_FACE_HEIGHTS * face_h)
+    h = min(float(h_max), max(PANEL_FACE_HEIGHTS * face_h, MIN_PANEL_SHARE * h_max))
     w = h * aspect
     if w > w_max:
         w, h = float(w_max), w_max / aspect

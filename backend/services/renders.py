@@ -45,7 +45,7 @@ def request(user_id: str, clip_id: str, body: dict[str, Any], config: Config, di
     if clip.render_status == "rendering":
         raise Conflict("This clip is already being re-rendered.")
     spec = _spec(clip, job, body)
-    start, end = _snapped_times(config, clip, spec, body)
+    start, end = _requested_times(config, clip, spec, body)
     title = body.get("title") or clip.title
     render_request = {"start_time": start, "end_time": end, "title": title, "spec": spec.as_dict()}
     # One UPDATE decides between two concurrent requests: only the first finds the clip not rendering.
@@ -80,7 +80,9 @@ def _spec(clip: Clip, job: Job, body: dict[str, Any]) -> ShortSpec:
         raise ValidationFailed("The render options are not valid.", fields) from None
 
 
-def _snapped_times(config: Config, clip: Clip, spec: ShortSpec, body: dict[str, Any]) -> tuple[float, float]:
+def _requested_times(
+    config: Config, clip: Clip, spec: ShortSpec, body: dict[str, Any]
+) -> tuple[float, float]:
     """The requested times, checked cheaply here (a transcript to snap against, inside it, a
     length); the worker snaps them into the pauses of the audio (cuts.snap_requested)."""
     start = float(body.get("start_time", clip.start_time))

@@ -8,12 +8,14 @@ the five recordings are joined, in their order in the book, into one 16 kHz WAV 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 import tarfile
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +53,13 @@ def _archive() -> Path:
     root = cache_root()
     archive = root / f"{PACKAGE}-{VERSION}.tar.gz"
     if not archive.is_file():
-        # The sdist only (no build): --no-binary for this package alone keeps its build tools wheels.
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", PACKAGE,
-             f"{PACKAGE}=={VERSION}", "-d", str(root), "-q"],
-            check=True, timeout=600,
-        )  # fmt: skip
+        # The sdist (--no-binary for this package alone, so pip's build tools still come as wheels),
+        # into a folder of its own first: a concurrent run never sees half an archive.
+        with tempfile.TemporaryDirectory(dir=root) as tmp:
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", PACKAGE]
+            command += [f"{PACKAGE}=={VERSION}", "-d", tmp, "-q"]
+            subprocess.run(command, check=True, timeout=600)
+            os.replace(Path(tmp) / archive.name, archive)
     return archive
 
 
@@ -82,7 +85,7 @@ def librivox() -> RealSpeech:
     joined = np.concatenate(pieces)
     wav = out / "librivox.wav"
     if not wav.is_file():
-        tmp = wav.with_suffix(".tmp")
+        tmp = wav.with_suffix(f".{os.getpid()}.tmp")
         with wave.open(str(tmp), "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
@@ -101,14 +104,10 @@ def _read(tar: tarfile.TarFile, name: str) -> bytes:
 
 
 def _samples(tar: tarfile.TarFile, name: str) -> np.ndarray:
-    path = cache_root() / "tmp-recording.wav"
-    path.write_bytes(_read(tar, name))
-    with wave.open(str(path), "rb") as w:
+    with wave.open(io.BytesIO(_read(tar, name)), "rb") as w:
         if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
             raise ValueError(f"{name}: expected 16-bit mono {RATE} Hz")
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
-    path.unlink()
-    return data
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
 
 
 def _aligned_words(alignment: dict[str, object], offset: float) -> list[tuple[float, float, str]]:

@@ -76,15 +76,18 @@ def fine_energy(
     duration: float | None = None,
     cancel: CancelToken | None = None,
     timeout: float | None = None,
+    rate: int = FINE_RATE,
 ) -> np.ndarray:
-    """dBFS per 10 ms frame of `path` from `start` (for `duration` s, else to the end); frame 0 = start."""
+    """dBFS per 10 ms frame of `path` from `start` (for `duration` s, else to the end); frame 0 = start.
+
+    `rate` is the decode's sample rate: energy above rate/2 (a fricative's hiss) is not counted."""
     seek = ["-ss", f"{start:.3f}"] if start > 0 else []
     span = ["-t", f"{duration:.3f}"] if duration is not None else []
     args = [
         "ffmpeg", "-nostdin", "-v", "error", *seek, *ffmpeg.input_args(path), *span,
-        "-vn", "-ac", "1", "-ar", str(FINE_RATE), "-f", "s16le", "-",
+        "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-",
     ]  # fmt: skip
-    size = int(FINE_RATE * FINE_FRAME)
+    size = int(rate * FINE_FRAME)
     frames: list[np.ndarray] = []
     carry = b""
     for chunk in ffmpeg.stream_stdout(

@@ -18,7 +18,7 @@ from backend.config import Config
 from backend.errors import Conflict, ValidationFailed, fields_from_pydantic
 from backend.extensions import db
 from backend.models import Clip, Job, Publication, RenderStatus, utcnow
-from backend.pipeline.grounding import Boundaries, nearest
+from backend.pipeline.grounding import Boundaries
 from backend.pipeline.layout import TRANSCRIPT_FILE
 from backend.pipeline.options import RENDER_OPTIONS, SHORTS_MAX_SECONDS
 from backend.pipeline.options import stored as stored_options
@@ -46,7 +46,7 @@ def request(user_id: str, clip_id: str, body: dict[str, Any], config: Config, di
         raise Conflict(BUSY)
     clip_service.refuse_while_publishing(clip.id, "re-render it")
     spec = _spec(clip, job, body)
-    start, end = _snapped_times(config, clip, spec, body)
+    start, end = _requested_times(config, clip, spec, body)
     title = body.get("title") or clip.title
     render_request = {"start_time": start, "end_time": end, "title": title, "spec": spec.as_dict()}
     queued = _enqueue(config, clip, render_request)
@@ -97,8 +97,11 @@ def _spec(clip: Clip, job: Job, body: dict[str, Any]) -> ShortSpec:
         raise ValidationFailed("The render options are not valid.", fields) from None
 
 
-def _snapped_times(config: Config, clip: Clip, spec: ShortSpec, body: dict[str, Any]) -> tuple[float, float]:
-    """New times snapped to the nearest word boundaries of the transcript, inside the source."""
+def _requested_times(
+    config: Config, clip: Clip, spec: ShortSpec, body: dict[str, Any]
+) -> tuple[float, float]:
+    """The requested times, checked cheaply here (a transcript to snap against, inside it, a
+    length); the worker snaps them into the pauses of the audio (cuts.snap_requested)."""
     start = float(body.get("start_time", clip.start_time))
     end = float(body.get("end_time", clip.end_time))
     if "start_time" not in body and "end_time" not in body:
@@ -109,14 +112,15 @@ def _snapped_times(config: Config, clip: Clip, spec: ShortSpec, body: dict[str, 
         raise ValidationFailed(
             "The job has no transcript to trim against.", {"start_time": ["no transcript"]}
         )
-    start, end = nearest(bounds.starts, start), nearest(bounds.ends, end)
+    if not 0 <= start < transcript.duration:
+        raise ValidationFailed(
+            "The clip would start outside the video.",
+            {"start_time": [f"must lie between 0 and {transcript.duration:.2f} s"]},
+        )
     limit = ORIGINAL_MAX_SECONDS if spec.format == "original" else SHORTS_MAX_SECONDS
     if end - start < MIN_SECONDS:
-        raise ValidationFailed(
-            "The clip would be empty.",
-            {"end_time": [f"after snapping to the transcript ({start:.2f}-{end:.2f} s) the clip is shorter "
-                          f"than {MIN_SECONDS:.0f} s"]},
-        )  # fmt: skip
+        message = f"the requested clip ({start:.2f}-{end:.2f} s) is shorter than {MIN_SECONDS:.0f} s"
+        raise ValidationFailed("The clip would be empty.", {"end_time": [message]})
     if end - start > limit:
         raise ValidationFailed(
             "The clip is too long.", {"end_time": [f"a {spec.format} clip may last at most {limit:.0f} s"]}

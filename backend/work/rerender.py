@@ -27,7 +27,7 @@ from backend.pipeline.layout import stage_record
 from backend.pipeline.options import SHORTS_MAX_SECONDS
 from backend.pipeline.result import RenderedClip
 from backend.pipeline.shorts.render import ShortSpec
-from backend.pipeline.stages.render import RenderInputs, render_clip
+from backend.pipeline.stages.render import RenderInputs, render_clip, snap_requested
 from backend.schemas.clips import ClipOut
 from backend.services import cache, renders, storage
 from backend.services import clips as clip_service
@@ -81,6 +81,7 @@ class Work:
     rank: int
     name: str
     version: int
+    kept_shift: dict[str, float] | None = None  # the clip's own, when its times are not changing
 
 
 class RenderKind(WorkKind):
@@ -133,7 +134,12 @@ def _run(kind: RenderKind, app: Flask, clip_id: str, attempt: int, token: Cancel
             _fail(kind, clip_id, attempt, f"The job's files needed to re-render are missing: {exc}")
         return
     try:
-        rendered = render_clip(work.inputs, work.candidate, work.rank, work.name)
+        candidate, shift = (
+            (work.candidate, work.kept_shift)
+            if work.kept_shift is not None
+            else snap_requested(work.inputs, work.candidate)
+        )
+        rendered = render_clip(work.inputs, candidate, work.rank, work.name, cut_shift=shift)
         token.raise_if_cancelled()
         # With a bucket, the new version is stored before the row names it.
         storage.put_files(config, work.job_id, [getattr(rendered, name) for name in RENDERED_ASSETS])
@@ -191,7 +197,10 @@ def _work(config: Config, clip_id: str, token: CancelToken) -> Work:
     )
     version = clip.render_version + 1
     name = f"clip_{clip.rank or 1:02d}-v{version}"
-    return Work(clip.id, clip.user_id, clip.job_id, inputs, candidate, clip.rank, name, version)
+    # Times the pipeline already placed stay; new ones snap into a pause (CONTRACTS §9) in _run.
+    unchanged = (candidate.start, candidate.end) == (clip.start_time, clip.end_time)
+    kept = (clip.cut_shift or {"start": 0.0, "end": 0.0}) if unchanged else None
+    return Work(clip.id, clip.user_id, clip.job_id, inputs, candidate, clip.rank, name, version, kept)
 
 
 def _source_media(config: Config, job_id: str) -> Path:

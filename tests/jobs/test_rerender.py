@@ -1,11 +1,15 @@
-"""Re-rendering a clip (CONTRACTS §9): trims snap to the transcript, other layout and caption
-style, 409s, the old files served until the new ones are complete, and `clip_updated`."""
+"""Re-rendering a clip (CONTRACTS §9): trims snap into the pauses of the audio within ±1 s, other
+layout and caption style, 409s, the old files served until the new ones are complete, and
+`clip_updated`."""
 
 from __future__ import annotations
 
-import json
+import functools
+import subprocess
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +21,9 @@ from backend.services import storage
 from backend.work.threads import JobManager
 from tests.jobs.helpers import SHORT_CLIPS, upload, wait_for, wait_status
 from tests.media import Talk
+from tests.pipeline.real_speech import frame_db, loudest_within
+
+AUDIBLE_DB = -60.0
 
 
 @pytest.fixture
@@ -37,13 +44,32 @@ def finished_job(
     return job_id, clips
 
 
-def boundaries(app: Flask, job_id: str) -> tuple[set[float], set[float]]:
-    data = json.loads((storage.job_dir(app.extensions[CONFIG_KEY], job_id) / "transcript.json").read_text())
-    starts = {round(w["start"], 3) for s in data["segments"] for w in s.get("words") or []}
-    starts |= {round(s["start"], 3) for s in data["segments"]}
-    ends = {round(w["end"], 3) for s in data["segments"] for w in s.get("words") or []}
-    ends |= {round(s["end"], 3) for s in data["segments"]}
-    return starts, ends
+@functools.cache
+def video_audio_db(video: Path) -> np.ndarray:
+    """dBFS per 10 ms of the uploaded video's own audio (decoded here with ffmpeg, 16 kHz mono)."""
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-vn", "-ac", "1", "-ar", "16000",
+         "-f", "s16le", "-"],
+        check=True, capture_output=True, timeout=120,
+    ).stdout  # fmt: skip
+    return frame_db(np.frombuffer(raw, dtype="<i2"), 16000)
+
+
+def assert_in_pause(media: Talk, t: float) -> None:
+    """±40 ms of the source's audio around `t` at least 6 dB under the speech level around it
+    (the median of the audible frames within ±2 s: espeak pauses are digital silence)."""
+    db = video_audio_db(media.video)
+    near = db[max(0, round((t - 2) * 100)) : round((t + 2) * 100)]
+    level, loudest = float(np.median(near[near > AUDIBLE_DB])), loudest_within(db, t)
+    assert loudest <= level - 6.0, f"cut at {t:.3f} s: {loudest - level:+.1f} dB against the speech level"
+
+
+def wait_rendered(client: FlaskClient, headers: dict[str, str], clip_id: str) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        clip = get_clip(client, headers, clip_id)
+        return clip if clip["render_status"] != "rendering" else None
+
+    return dict(wait_for(done, timeout=120))
 
 
 def get_clip(client: FlaskClient, headers: dict[str, str], clip_id: str) -> dict[str, Any]:
@@ -98,11 +124,13 @@ def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
     finally:
         sock.disconnect()
     assert after["render_status"] == "ready", after["render_error"]
-    starts, ends = boundaries(app, job_id)
-    # Snapped to word boundaries, then moved into the pause next to them (cut_shift says how far).
-    shift = after["cut_shift"] or {"start": 0.0, "end": 0.0}
-    assert min(abs(after["start_time"] - shift["start"] - b) for b in starts) < 0.002
-    assert min(abs(after["end_time"] - shift["end"] - b) for b in ends) < 0.002
+    # Each requested time snapped into a pause within ±1 s; cut_shift says how far it moved.
+    shift = after["cut_shift"]
+    assert after["start_time"] - shift["start"] == pytest.approx(wanted["start_time"], abs=0.002)
+    assert after["end_time"] - shift["end"] == pytest.approx(wanted["end_time"], abs=0.002)
+    assert abs(shift["start"]) <= 1.0 + 1e-6 and abs(shift["end"]) <= 1.0 + 1e-6
+    assert_in_pause(media, after["start_time"])
+    assert_in_pause(media, after["end_time"])
     assert before["start_time"] < after["start_time"] < after["end_time"] < before["end_time"]
     assert (after["layout"], after["caption_style"]) == ("fit", "bold")
     assert after["render_options"]["loudness_target"] is None
@@ -115,6 +143,14 @@ def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
     assert sorted(p.name for p in clips_dir.iterdir()) == sorted(
         f"clip_01-v1.{ext}" for ext in ("jpg", "mp4", "srt", "vtt")
     ), "the old version's files are removed and nothing half-written is left"
+    # Options only: the times already placed stay, and so does how far they were moved.
+    url = f"/api/v1/clips/{before['id']}/render"
+    restyled = client.post(url, json={"caption_style": "clean"}, headers=auth_headers)
+    assert restyled.status_code == 202, restyled.get_json()
+    again_after = wait_rendered(client, auth_headers, before["id"])
+    assert again_after["render_status"] == "ready", again_after["render_error"]
+    kept = ("start_time", "end_time", "cut_shift")
+    assert {k: again_after[k] for k in kept} == {k: after[k] for k in kept}
 
 
 def test_rerender_is_refused_while_the_job_processes_and_for_bad_options(

@@ -139,10 +139,17 @@ class RenderStage:
         return True
 
 
-def render_clip(inputs: RenderInputs, clip: ClipCandidate, index: int, name: str) -> RenderedClip:
-    """Render one clip to clips/<name>.mp4|.jpg|.srt|.vtt: its cuts moved into silence, then one
-    encode. Each file is written under a temp name and renamed when complete."""
-    clip, shift = land_in_silence(inputs, clip)
+def render_clip(
+    inputs: RenderInputs,
+    clip: ClipCandidate,
+    index: int,
+    name: str,
+    cut_shift: dict[str, float] | None = None,
+) -> RenderedClip:
+    """Render one clip to clips/<name>.mp4|.jpg|.srt|.vtt: its cuts moved into silence (unless
+    `cut_shift` says they already were: a re-render snaps its own), then one encode. Each file is
+    written under a temp name and renamed when complete."""
+    clip, shift = land_in_silence(inputs, clip) if cut_shift is None else (clip, cut_shift)
     base = inputs.job_dir / CLIPS_DIR / name
     base.parent.mkdir(parents=True, exist_ok=True)
     video, thumb = base.with_suffix(".mp4"), base.with_suffix(".jpg")
@@ -206,6 +213,18 @@ def land_in_silence(inputs: RenderInputs, clip: ClipCandidate) -> tuple[ClipCand
     """The clip with its cuts moved into the pauses next to them, and how far each moved."""
     start, end = cuts.land_in_silence(
         inputs.media_path, clip.start, clip.end,
+        min_d=inputs.min_duration, max_d=inputs.max_duration, media_end=inputs.media.duration,
+        cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout,
+    )  # fmt: skip
+    shift = {"start": round(start - clip.start, 3), "end": round(end - clip.end, 3)}
+    return replace(clip, start=start, end=end), shift
+
+
+def snap_requested(inputs: RenderInputs, clip: ClipCandidate) -> tuple[ClipCandidate, dict[str, float]]:
+    """A re-render's requested range snapped into the pauses within ±1 s (CONTRACTS §9), and how
+    far each end moved from the request."""
+    start, end = cuts.snap_requested(
+        inputs.media_path, inputs.transcript, clip.start, clip.end,
         min_d=inputs.min_duration, max_d=inputs.max_duration, media_end=inputs.media.duration,
         cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout,
     )  # fmt: skip

@@ -160,11 +160,15 @@ def test_sigkill_mid_rerender_keeps_the_previous_version_then_recovers(
         served = requests.get(f"{restarted.base}{before['assets']['video_url']}", headers=headers)
         state = requests.get(f"{restarted.base}/api/v1/clips/{before['id']}", headers=headers).json()
         assert served.status_code == 200
-        if state["render_status"] in ("queued", "rendering"):  # (not yet switched): what was served is the old one
+        busy = ("queued", "rendering")
+        if state["render_status"] in busy:  # (not yet switched): what was served is the old one
             assert served.content == old_video
-        after = wait_for(lambda: (c := requests.get(f"{restarted.base}/api/v1/clips/{before['id']}",
-                                                    headers=headers).json())["render_status"] not in ("queued", "rendering")
-                         and c, timeout=180)  # fmt: skip
+
+        def ended() -> Any:
+            clip = requests.get(f"{restarted.base}/api/v1/clips/{before['id']}", headers=headers).json()
+            return clip["render_status"] not in busy and clip
+
+        after = wait_for(ended, timeout=180)
         assert after["render_status"] == "ready", after["render_error"]
         assert (after["layout"], after["caption_style"]) == ("fit", "clean")
         # The old files go right after the commit that switched the row (never before it).

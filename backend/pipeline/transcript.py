@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SENTENCE_END = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*$")
+# C0 controls (but tab and line breaks) and DEL: a NUL in uploaded captions must never reach
+# the database (PostgreSQL refuses it, and the job could not record its end).
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    return CONTROLS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,9 @@ class Word:
     end: float
     word: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "word", strip_controls(self.word))
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -26,6 +36,9 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", strip_controls(self.text))
 
     @property
     def ends_sentence(self) -> bool:

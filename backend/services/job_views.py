@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from backend.extensions import db
-from backend.models import Clip, Job, JobStatus
+from backend.models import Clip, Job, JobStatus, Publication, PublicationStatus, RenderStatus
 from backend.pipeline.options import JobOptions
 from backend.pipeline.options import stored as stored_options
 from backend.pipeline.stages import bands_for, specs_for
 from backend.schemas.jobs import JobDetail, JobOut
 from backend.services import clips as clip_service
 
+EPOCH = datetime.fromtimestamp(0, UTC)  # an item with no queue time sorts first
+
 
 def queue_positions() -> dict[str, int]:
-    """1-based position of every queued job in the shared queue (higher priority, then FIFO)."""
-    ids = db.session.scalars(
-        select(Job.id)
-        .where(Job.status == JobStatus.QUEUED.value)
-        .order_by(Job.priority.desc(), Job.queued_at.asc(), Job.created_at.asc(), Job.id.asc())
+    """1-based position of every queued job in the shared queue (higher priority, then FIFO),
+    counting the queued re-renders and publications ahead of it: they share the workers."""
+    jobs = select(Job.id, Job.priority, Job.queued_at, literal(True)).where(
+        Job.status == JobStatus.QUEUED.value
     )
-    return {job_id: index for index, job_id in enumerate(ids, 1)}
+    renders = (
+        select(Clip.id, Job.priority, Clip.render_queued_at, literal(False))
+        .join(Job, Job.id == Clip.job_id)
+        .where(Clip.render_status == RenderStatus.QUEUED.value)
+    )
+    pubs = (
+        select(Publication.id, func.coalesce(Job.priority, 5), Publication.queued_at, literal(False))
+        .outerjoin(Job, Job.id == Publication.job_id)
+        .where(Publication.status == PublicationStatus.QUEUED.value)
+    )
+    rows: list[Any] = [tuple(row) for query in (jobs, renders, pubs) for row in db.session.execute(query)]
+    rows.sort(key=lambda row: (-int(row[1]), row[2] or EPOCH, str(row[0])))
+    return {str(row[0]): index for index, row in enumerate(rows, 1) if row[3]}
 
 
 def clip_counts(job_ids: list[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from backend.models import Clip, Job, JobEvent, JobStatus, Publication, utcnow
 from backend.pipeline.cancel import CancelToken
 from backend.pipeline.options import stored as stored_options
 from backend.pipeline.result import PipelineResult, RenderedClip
+from backend.pipeline.transcript import strip_controls
 from backend.realtime.emitter import Emitter
 from backend.realtime.events import JobProgress
 from backend.services import autopublish, job_views, storage
@@ -220,7 +221,7 @@ class JobLifecycle(WorkKind):
         job = db.session.get(Job, job_id)
         if job is None:
             return
-        job.video_title = str(info.get("title") or job.video_title or "")[:500] or None
+        job.video_title = strip_controls(str(info.get("title") or job.video_title or ""))[:500] or None
         if info.get("duration"):
             job.video_duration = float(info["duration"])
         db.session.commit()
@@ -465,7 +466,7 @@ def clip_row(job: Job, clip: RenderedClip) -> Clip:
 
 def _apply_result(job: Job, result: PipelineResult, rows: list[Clip]) -> None:
     job.progress = 100.0
-    job.video_title = (result.source.title or job.video_title or "")[:500] or None
+    job.video_title = strip_controls(result.source.title or job.video_title or "")[:500] or None
     job.video_duration = result.source.duration or job.video_duration
     snapshot = (job.analysis_meta or {}).get("criteria")
     job.analysis_meta = {**result.analysis_meta, "criteria": result.analysis_meta.get("criteria", snapshot)}

@@ -11,6 +11,7 @@ from backend.models.job import JobEventType, JobStage, JobStatus
 from backend.pipeline.options import JobOptionsIn
 from backend.schemas.clips import ClipOut, no_control_chars
 from backend.schemas.common import OutModel, PageMeta, PageQuery, StrictModel, UTCTime
+from backend.schemas.publications import PublicationOut
 
 # The API's names are the enums' values (backend/models): one list, exported in the OpenAPI document.
 JobStatusName = JobStatus
@@ -82,6 +83,9 @@ class JobOut(OutModel):
 
 class JobDetail(JobOut):
     clips: list[ClipOut]
+    publications: list[PublicationOut] = Field(
+        default_factory=list, description="the publications the job started (option `publish`), oldest first"
+    )
 
 
 class JobList(PageMeta):

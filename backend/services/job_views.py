@@ -14,6 +14,7 @@ from backend.pipeline.options import stored as stored_options
 from backend.pipeline.stages import bands_for, specs_for
 from backend.schemas.jobs import JobDetail, JobOut
 from backend.services import clips as clip_service
+from backend.services import publications as pub_service
 
 EPOCH = datetime.fromtimestamp(0, UTC)  # an item with no queue time sorts first
 
@@ -74,7 +75,10 @@ def job_out(job: Job, *, clip_count: int | None = None, position: int | None = N
 def detail_out(job: Job) -> JobDetail:
     clips = clip_service.of_job(job.id)
     base = job_out(job, clip_count=len(clips)).model_dump()
-    return JobDetail.model_validate({**base, "clips": [clip_service.serialize(c) for c in clips]})
+    publications = [pub_service.serialize(p) for p in job.publications]
+    return JobDetail.model_validate(
+        {**base, "clips": [clip_service.serialize(c) for c in clips], "publications": publications}
+    )
 
 
 def serialize(job: Job) -> dict[str, Any]:

@@ -93,6 +93,10 @@ class JobLifecycle(WorkKind):
     def emitter(self) -> Emitter:
         return self.ctx.emitter
 
+    @emitter.setter
+    def emitter(self, emitter: Emitter) -> None:
+        self.ctx.emitter = emitter
+
     @property
     def dispatcher(self) -> Dispatcher:
         return self.ctx.dispatcher

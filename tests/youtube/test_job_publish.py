@@ -1,5 +1,5 @@
-"""The job option `publish` (stage `uploading`) and the periodic stats refresh, against the local
-Google: real jobs on the generated talk, real uploads, real rows."""
+"""The job option `publish` (child publication items of a completed job) and the periodic stats
+refresh, against the local Google: real jobs on the generated talk, real uploads, real rows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from backend.api.common import CONFIG_KEY
 from backend.extensions import db
-from backend.models import Clip, Job, Publication, PublicationStat
+from backend.models import Clip, Publication, PublicationStat
 from backend.pipeline.options import JobOptions, PublishOption, stored
 from backend.services import autopublish, storage
 from tests.jobs.helpers import FAST_OPTIONS, upload, wait_for, wait_status
@@ -54,7 +54,7 @@ def _clip_bytes(app: Flask, clip_id: str) -> bytes:
 
 
 @pytest.mark.usefixtures("manager")
-def test_a_job_with_publish_uploads_its_best_clip_then_completes(
+def test_a_job_with_publish_completes_then_publishes_its_best_clip_as_a_child_item(
     client: FlaskClient,
     auth_headers: dict[str, str],
     google: GoogleServer,
@@ -70,44 +70,51 @@ def test_a_job_with_publish_uploads_its_best_clip_then_completes(
     assert stored_publish == {"privacy_status": "private", "publish_at": None, "top": 1}
     detail = wait_status(client, auth_headers, job_id, "completed", "failed", timeout=120)
     assert detail["status"] == "completed" and detail["stage"] is None and len(detail["clips"]) == 2
-    # While the upload ran, the job was still processing, at stage `uploading` (the events are
-    # emitted right after the commit the API read: wait for the last one).
+    # The job is completed once its clips are rendered; no stage `uploading` exists any more.
     wait_for(lambda: any(e == "job_completed" for _u, e, _p in emitter.events), 10)
     states = [(p["status"], p["stage"]) for _u, e, p in emitter.events if e == "job_status_changed"]
-    assert ("processing", "uploading") in states
-    assert states.index(("processing", "uploading")) < states.index(("completed", None))
-    pubs = _publications(client, auth_headers)
-    assert len(pubs) == 1 and pubs[0]["status"] == "published" and pubs[0]["job_id"] == job_id
+    assert all(stage != "uploading" for _status, stage in states)
+    pub = wait_for(
+        lambda: (
+            pubs := client.get(f"/api/v1/jobs/{job_id}", headers=auth_headers).get_json()["publications"]
+        )
+        and pubs[0]["status"] == "published"
+        and pubs[0],
+        120,
+    )
     best = detail["clips"][0]  # the API lists a job's clips best first
     assert best["score"] == max(c["score"] for c in detail["clips"])
-    assert pubs[0]["clip_id"] == best["id"] and pubs[0]["privacy_status"] == "private"
-    video = google.state.videos[pubs[0]["youtube_video_id"]]
+    assert pub["clip_id"] == best["id"] and pub["job_id"] == job_id and pub["privacy_status"] == "private"
+    assert [p["id"] for p in _publications(client, auth_headers)] == [pub["id"]]
+    video = google.state.videos[pub["youtube_video_id"]]
     assert hashlib.sha256(video.data).digest() == hashlib.sha256(_clip_bytes(app, best["id"])).digest()
     assert len(video.data) == best["file_size"] and video.metadata["status"]["privacyStatus"] == "private"
     messages = [e["message"] for e in _events(client, auth_headers, job_id)]
-    assert "Uploading the best 1 clip to YouTube" in messages
-    assert messages[-1] == "Completed with 2 clips; 1 published to YouTube"
-    # The job ended after its publication did (the last job event follows the upload's end).
+    assert "Completed with 2 clips" in messages
+    assert messages[-1] == "Publishing the best 1 clip to YouTube"
+    # The job completed before its publication ended.
     names = [e for _u, e, _p in emitter.events]
-    assert names.index("job_completed") > max(i for i, n in enumerate(names) if n == "publication_updated")
+    assert names.index("job_completed") < max(i for i, n in enumerate(names) if n == "publication_updated")
 
 
 @pytest.mark.usefixtures("manager")
-def test_cancelling_an_uploading_job_stops_its_upload(
+def test_a_completed_jobs_upload_is_cancelled_as_a_publication(
     client: FlaskClient, auth_headers: dict[str, str], google: GoogleServer, media: Talk
 ) -> None:
     link(client, auth_headers)
     google.state.faults.chunk_delay = 1.0  # each chunk takes a second: the cancel lands mid-upload
     answer = upload(client, auth_headers, media, options={**FAST_OPTIONS, "publish": PUBLISH})
     job_id = answer.get_json()["id"]
-    wait_for(lambda: [p for p in _publications(client, auth_headers) if p["status"] == "uploading"], 120)
-    cancel = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth_headers, json={})
-    assert cancel.status_code == 200, cancel.get_json()
-    detail = wait_status(client, auth_headers, job_id, "completed", "cancelled", "failed")
-    assert detail["status"] == "cancelled" and detail["stage"] is None and detail["clips"]
-    assert detail["clips"][0]["file_size"] > 2 * CHUNK  # the upload had chunks left to send
-    pubs = wait_for(lambda: [p for p in _publications(client, auth_headers) if p["status"] == "cancelled"])
-    assert len(pubs) == 1 and _publications(client, auth_headers)[0]["status"] == "cancelled"
+    pub = wait_for(
+        lambda: [p for p in _publications(client, auth_headers) if p["status"] == "uploading"], 120
+    )[0]
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=auth_headers).get_json()["status"] == "completed"
+    refused = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth_headers, json={})
+    assert refused.status_code == 409  # the job is done; its publication is its own item
+    assert client.delete(f"/api/v1/publications/{pub['id']}", headers=auth_headers).status_code == 204
+    ended = wait_for(lambda: (p := client.get(f"/api/v1/publications/{pub['id']}", headers=auth_headers)
+                              .get_json())["status"] in ("cancelled", "published") and p, 30)  # fmt: skip
+    assert ended["status"] == "cancelled"
     assert google.state.videos == {}  # YouTube never got the whole file: no video was made
 
 
@@ -169,43 +176,13 @@ def test_another_channels_youtube_clip_is_skipped_with_the_reason(
     clip_id = clip_factory(user_id, source_type="youtube", source_channel_id="UC_other")
     with app.app_context():
         clip = db.session.get(Clip, clip_id)
-        deferred = autopublish.Deferred()
         option = PublishOption(privacy_status="private", top=3)
-        skipped = autopublish.create(
-            clip.job, [clip], option, app.extensions[CONFIG_KEY], RecordingEmitter(), deferred
+        created, skipped = autopublish.create(
+            clip.job, [clip], option, app.extensions[CONFIG_KEY], RecordingEmitter()
         )
-        assert deferred.submitted == [] and db.session.scalars(select(Publication)).all() == []
+        assert created == [] and db.session.scalars(select(Publication)).all() == []
     assert len(skipped) == 1 and skipped[0].startswith("Clip 0 not published: This clip comes from a YouTube")
     assert "confirm_rights" in skipped[0]
-
-
-def test_an_uploading_job_whose_uploads_ended_during_a_restart_completes_on_start(
-    client: FlaskClient,
-    auth_headers: dict[str, str],
-    app: Flask,
-    clip_factory: Callable[..., str],
-    request: pytest.FixtureRequest,
-) -> None:
-    clip_id = clip_factory(user_id_of(client, auth_headers))
-    with app.app_context():
-        clip = db.session.get(Clip, clip_id)
-        job = db.session.get(Job, clip.job_id)
-        job.status, job.stage, job.options = "processing", "uploading", {"publish": PUBLISH}
-        db.session.add(
-            Publication(
-                user_id=clip.user_id, clip_id=clip.id, job_id=job.id, channel_id="UC_x", title="The garden",
-                description="", tags=[], privacy_status="private", status="failed",
-                error_message="YouTube refused the upload (HTTP 400 badRequest).",
-            )
-        )  # fmt: skip
-        db.session.commit()
-        job_id = job.id
-    request.getfixturevalue("manager")  # the process starts: recovery runs
-    detail = client.get(f"/api/v1/jobs/{job_id}", headers=auth_headers).get_json()
-    assert (detail["status"], detail["stage"]) == ("completed", None)
-    messages = [e["message"] for e in _events(client, auth_headers, job_id)]
-    assert "'The garden' not published: YouTube refused the upload (HTTP 400 badRequest)." in messages
-    assert messages[-1] == "Completed with 1 clip; 0 published to YouTube"
 
 
 @pytest.mark.usefixtures("manager")

@@ -23,8 +23,9 @@ class PublicationStats(BaseModel):
 
 class PublicationOut(OutModel):
     id: str
-    clip_id: str
-    job_id: str
+    # null once the clip (or job) was deleted: the record of a published video stays.
+    clip_id: str | None
+    job_id: str | None
     status: PublicationStatusName
     progress: float
     title: str

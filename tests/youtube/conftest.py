@@ -35,8 +35,7 @@ def insecure_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 
-@pytest.fixture
-def config_overrides(google: GoogleServer) -> dict[str, object]:
+def emulator_config(google: GoogleServer) -> dict[str, object]:
     """The app, pointed at the emulator as CONTRACTS §10's configuration allows."""
     return {
         "google_client_id": google.state.client_id,
@@ -44,6 +43,11 @@ def config_overrides(google: GoogleServer) -> dict[str, object]:
         "token_encryption_key": (Fernet.generate_key().decode(),),
         **google.endpoints,
     }
+
+
+@pytest.fixture
+def config_overrides(google: GoogleServer) -> dict[str, object]:
+    return emulator_config(google)
 
 
 @dataclass

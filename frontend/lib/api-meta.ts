@@ -147,3 +147,50 @@ export const JOB_OPTION_FIELDS = {
     "default": null
   }
 } as const;
+
+/** The backend's enums (job, re-render and publication statuses, stages, job event types). */
+export const ENUMS = {
+  "JobEventType": [
+    "created",
+    "status",
+    "retry",
+    "cancel_requested",
+    "stage_started",
+    "stage_completed",
+    "stage_skipped",
+    "warning",
+    "error",
+    "recovered",
+    "artifacts_removed",
+    "publications"
+  ],
+  "JobStage": [
+    "downloading",
+    "transcribing",
+    "analyzing",
+    "rendering",
+    "finalizing"
+  ],
+  "JobStatus": [
+    "pending",
+    "queued",
+    "processing",
+    "completed",
+    "failed",
+    "cancelled"
+  ],
+  "PublicationStatus": [
+    "queued",
+    "uploading",
+    "processing",
+    "published",
+    "failed",
+    "cancelled"
+  ],
+  "RenderStatus": [
+    "ready",
+    "queued",
+    "rendering",
+    "failed"
+  ]
+} as const;

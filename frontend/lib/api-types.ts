@@ -765,12 +765,8 @@ export interface components {
             render_error?: string | null;
             /** @default null */
             render_options?: components["schemas"]["RenderOptionsOut"] | null;
-            /**
-             * Render Status
-             * @default ready
-             * @enum {string}
-             */
-            render_status?: "ready" | "rendering" | "failed";
+            /** @default ready */
+            render_status?: components["schemas"]["RenderStatus"];
             /** Score */
             score: number;
             /**
@@ -1008,6 +1004,11 @@ export interface components {
             /** Progress */
             progress: number;
             /**
+             * Publications
+             * @description the publications the job started (option `publish`), oldest first
+             */
+            publications?: components["schemas"]["PublicationOut"][];
+            /**
              * Queue Position
              * @description 1 = next to run; null unless queued
              * @default null
@@ -1025,11 +1026,7 @@ export interface components {
             stages?: components["schemas"]["StagePlan"][];
             /** Started At */
             started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "queued" | "processing" | "completed" | "failed" | "cancelled";
+            status: components["schemas"]["JobStatus"];
             /** Thumbnail Url */
             thumbnail_url: string | null;
             /** Updated At */
@@ -1060,9 +1057,14 @@ export interface components {
             stage: string | null;
             /** Status */
             status: string | null;
-            /** Type */
-            type: string;
+            type: components["schemas"]["JobEventType"];
         };
+        /**
+         * JobEventType
+         * @description What a JobEvent records (the dashboard colours and filters by these, never by text).
+         * @enum {string}
+         */
+        JobEventType: "created" | "status" | "retry" | "cancel_requested" | "stage_started" | "stage_completed" | "stage_skipped" | "warning" | "error" | "recovered" | "artifacts_removed" | "publications";
         /** JobList */
         JobList: {
             /** Items */
@@ -1086,11 +1088,8 @@ export interface components {
              * @default 0
              */
             offset?: number;
-            /**
-             * Status
-             * @default null
-             */
-            status?: ("pending" | "queued" | "processing" | "completed" | "failed" | "cancelled") | null;
+            /** @default null */
+            status?: components["schemas"]["JobStatus"] | null;
         };
         /**
          * JobOptions
@@ -1334,11 +1333,7 @@ export interface components {
             stages?: components["schemas"]["StagePlan"][];
             /** Started At */
             started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "queued" | "processing" | "completed" | "failed" | "cancelled";
+            status: components["schemas"]["JobStatus"];
             /** Thumbnail Url */
             thumbnail_url: string | null;
             /** Updated At */
@@ -1360,11 +1355,7 @@ export interface components {
             /** Progress */
             progress: number;
             stage: components["schemas"]["JobStage"] | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "queued" | "processing" | "completed" | "failed" | "cancelled";
+            status: components["schemas"]["JobStatus"];
             /** Timestamp */
             timestamp: string;
         };
@@ -1372,7 +1363,12 @@ export interface components {
          * JobStage
          * @enum {string}
          */
-        JobStage: "downloading" | "transcribing" | "analyzing" | "rendering" | "finalizing" | "uploading";
+        JobStage: "downloading" | "transcribing" | "analyzing" | "rendering" | "finalizing";
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "pending" | "queued" | "processing" | "completed" | "failed" | "cancelled";
         /**
          * JobUploadForm
          * @description multipart/form-data: the video, optional SRT/VTT captions, options as a JSON string.
@@ -1467,16 +1463,13 @@ export interface components {
              * @default 0
              */
             offset?: number;
-            /**
-             * Status
-             * @default null
-             */
-            status?: ("queued" | "uploading" | "processing" | "published" | "failed" | "cancelled") | null;
+            /** @default null */
+            status?: components["schemas"]["PublicationStatus"] | null;
         };
         /** PublicationOut */
         PublicationOut: {
             /** Clip Id */
-            clip_id: string;
+            clip_id: string | null;
             /** Created At */
             created_at: string;
             /** Error Code */
@@ -1486,7 +1479,7 @@ export interface components {
             /** Id */
             id: string;
             /** Job Id */
-            job_id: string;
+            job_id: string | null;
             /**
              * Privacy Status
              * @enum {string}
@@ -1497,11 +1490,7 @@ export interface components {
             /** Publish At */
             publish_at: string | null;
             stats: components["schemas"]["PublicationStats"] | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "uploading" | "processing" | "published" | "failed" | "cancelled";
+            status: components["schemas"]["PublicationStatus"];
             /** Title */
             title: string;
             /** Updated At */
@@ -1524,11 +1513,7 @@ export interface components {
             progress: number;
             /** Publication Id */
             publication_id: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "uploading" | "processing" | "published" | "failed" | "cancelled";
+            status: components["schemas"]["PublicationStatus"];
         };
         /** PublicationStats */
         PublicationStats: {
@@ -1541,6 +1526,11 @@ export interface components {
             /** Views */
             views: number;
         };
+        /**
+         * PublicationStatus
+         * @enum {string}
+         */
+        PublicationStatus: "queued" | "uploading" | "processing" | "published" | "failed" | "cancelled";
         /** PublishIn */
         PublishIn: {
             /**
@@ -1707,6 +1697,13 @@ export interface components {
              */
             resolution: "1080p" | "720p" | "original";
         };
+        /**
+         * RenderStatus
+         * @description A clip's files: `ready`; a re-render `queued` behind the user's other work, then
+         *     `rendering`; `failed` keeps the previous files (render_error says why).
+         * @enum {string}
+         */
+        RenderStatus: "ready" | "queued" | "rendering" | "failed";
         /** RetryIn */
         RetryIn: {
             /**
@@ -2433,6 +2430,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3167,7 +3173,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                status?: ("pending" | "queued" | "processing" | "completed" | "failed" | "cancelled") | null;
+                status?: components["schemas"]["JobStatus"] | null;
             };
             header?: never;
             path?: never;
@@ -3680,7 +3686,7 @@ export interface operations {
                 clip_id?: string | null;
                 limit?: number;
                 offset?: number;
-                status?: ("queued" | "uploading" | "processing" | "published" | "failed" | "cancelled") | null;
+                status?: components["schemas"]["PublicationStatus"] | null;
             };
             header?: never;
             path?: never;

@@ -6,6 +6,7 @@
  * the backend keeps the contract's routes — and fails to compile when a shape drifts.
  */
 import type { components, paths } from "./api-types";
+import { ENUMS } from "@/lib/api-meta";
 
 // ---------------------------------------------------------------------------------------------
 // Types derived from the OpenAPI document
@@ -47,6 +48,9 @@ export type Shot = NonNullable<Clip["shots"]>[number];
 /** What the clip's files were rendered with; null for clips rendered before Shorts. */
 export type RenderOptions = NonNullable<Clip["render_options"]>;
 export type RenderStatus = NonNullable<Clip["render_status"]>;
+/** A re-render waiting behind the user's other work, or running: the clip is busy either way. */
+export const isRendering = (clip: Pick<Clip, "render_status">): boolean =>
+  clip.render_status === "queued" || clip.render_status === "rendering";
 export type JobEvent = OkBody<JobEventsPath, "get">[number];
 export type Transcript = OkBody<JobTranscriptPath, "get">;
 export type TranscriptSegment = Transcript["segments"][number];
@@ -73,8 +77,10 @@ export type PublishRequest = JsonBody<ClipPublishPath, "post">;
 export type JobStatus = Job["status"];
 export type JobStage = NonNullable<Job["stage"]>;
 
-export const JOB_STATUSES = ["pending", "queued", "processing", "completed", "failed", "cancelled"] as const;
-export const TERMINAL_STATUSES: readonly string[] = ["completed", "failed", "cancelled"];
+/** The backend's enums (lib/api-meta.ts, generated): never a hand-written list. */
+export const JOB_STATUSES: readonly JobStatus[] = ENUMS.JobStatus;
+export const TERMINAL_STATUSES: readonly string[] = ["completed", "failed", "cancelled"] satisfies JobStatus[];
+export type JobEventType = JobEvent["type"];
 
 // ---------------------------------------------------------------------------------------------
 // Errors

@@ -232,9 +232,9 @@ def test_duplicate_deliveries_are_no_ops(cluster: Cluster, media: Talk, app: Fla
     dispatcher = app.extensions["job_manager"]
     job_id = ada.upload(media, FAST_OPTIONS)
     ada.wait_job(job_id, "processing", "completed")
-    dispatcher.submit(job_id, 5)  # while it runs: the other pool slot gets it
+    dispatcher.submit("job", job_id, 5)  # while it runs: the other pool slot gets it
     done = ada.wait_job(job_id, "completed")
-    dispatcher.submit(job_id, 5)  # once it is done
+    dispatcher.submit("job", job_id, 5)  # once it is done
     later = ada.upload(media, FAST_OPTIONS)  # queued behind the duplicates: they are consumed first
     ada.wait_job(later, "completed")
 

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Button, buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { toast } from "@/components/ui/toast";
-import { mediaUrls, type Clip } from "@/lib/api";
+import { isRendering, mediaUrls, type Clip } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { formatBytes, formatDuration, formatScore } from "@/lib/format";
 import { clipAspect, formatLufs, versionedVideoUrl } from "@/lib/shorts";
@@ -38,10 +38,10 @@ function ScoreBadge({ score }: { score: number }) {
 }
 
 function RenderBadge({ clip }: { clip: Clip }) {
-  if (clip.render_status === "rendering")
+  if (isRendering(clip))
     return (
       <span role="status" data-testid="clip-render-status" data-state="rendering" className="rounded bg-accent-600 px-1.5 py-0.5 text-xs font-medium text-white">
-        Rendering…
+        {clip.render_status === "queued" ? "Queued…" : "Rendering…"}
       </span>
     );
   if (clip.render_status === "failed")
@@ -166,7 +166,7 @@ export function ClipCard({ clip, index, playing, onPlay, onChanged, showJobLink,
                 variant="secondary"
                 size="sm"
                 onClick={() => setPublishing(true)}
-                disabled={clip.render_status === "rendering"}
+                disabled={isRendering(clip)}
                 aria-label={`Publish ${label} to YouTube`}
               >
                 Publish

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { useQuery } from "@/hooks/use-query";
-import { api, ApiError, errorMessage, type Clip, type RenderRequest, type TranscriptSegment } from "@/lib/api";
+import { api, ApiError, errorMessage, isRendering, type Clip, type RenderRequest, type TranscriptSegment } from "@/lib/api";
 import { optionMeta } from "@/lib/options";
 import {
   CAPTION_LABELS,
@@ -105,7 +105,7 @@ export function RenderPanel({ clip, onRendering, source: given, render = api.cli
   const [lufsText, setLufsText] = useState(String(draft.loudness_target ?? -14));
   const source = useSource(clip, given);
   const points = snapPoints(source.segments, source.duration);
-  const rendering = clip.render_status === "rendering";
+  const rendering = isRendering(clip);
   const range = { start: draft.start_time, end: draft.end_time };
   const problem = trimProblem(range, draft.format);
   const body = renderPayload(clip, draft);

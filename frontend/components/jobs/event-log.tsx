@@ -1,7 +1,13 @@
-import type { JobEvent } from "@/lib/api";
+import type { JobEvent, JobEventType } from "@/lib/api";
 import { ScrollRegion } from "@/components/ui/scroll-region";
 import { cn } from "@/lib/cn";
 import { formatDateTime, titleCase } from "@/lib/format";
+
+/** How each typed event looks (the types are the backend's JobEventType enum). */
+const TONE: Partial<Record<JobEventType, string>> = {
+  error: "bg-red-100 text-red-800",
+  warning: "bg-amber-100 text-amber-800",
+};
 
 export function EventLog({ events }: { events: JobEvent[] }) {
   if (events.length === 0) return <p className="text-sm text-zinc-500">No events yet.</p>;
@@ -17,7 +23,7 @@ export function EventLog({ events }: { events: JobEvent[] }) {
               <span
                 className={cn(
                   "mr-2 rounded px-1.5 py-0.5 text-[11px] font-medium",
-                  /error|fail/.test(e.type) ? "bg-red-100 text-red-800" : /warn/.test(e.type) ? "bg-amber-100 text-amber-800" : "bg-zinc-100 text-zinc-700",
+                  TONE[e.type] ?? "bg-zinc-100 text-zinc-700",
                 )}
               >
                 {titleCase(e.type)}

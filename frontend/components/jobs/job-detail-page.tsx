@@ -17,7 +17,7 @@ import { useQuery } from "@/hooks/use-query";
 import { api, ApiError, type Clip, type JobDetail as JobDetailType } from "@/lib/api";
 import { formatDateTime, formatDuration, jobLabel, titleCase } from "@/lib/format";
 
-const AFTER_TRANSCRIPTION = ["analyzing", "rendering", "finalizing", "uploading"];
+const AFTER_TRANSCRIPTION = ["analyzing", "rendering", "finalizing"];
 
 function transcriptReady(job: JobDetailType): boolean {
   return job.status === "completed" || AFTER_TRANSCRIPTION.includes(job.stage ?? "");

@@ -11,8 +11,11 @@ const styles: Record<string, string> = {
   // A publication's own states.
   uploading: "bg-accent-50 text-accent-800 ring-accent-200",
   published: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  // A re-render's own states.
+  rendering: "bg-accent-50 text-accent-800 ring-accent-200",
+  ready: "bg-emerald-50 text-emerald-800 ring-emerald-200",
 };
-const BUSY = new Set(["processing", "uploading"]);
+const BUSY = new Set(["processing", "uploading", "rendering"]);
 
 export function StatusBadge({ status, className }: { status: string; className?: string }) {
   return (

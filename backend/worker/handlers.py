@@ -19,7 +19,7 @@ from backend.models import Publication, PublicationStatus
 from backend.pipeline.cancel import CancelToken
 from backend.realtime.emitter import Emitter
 from backend.services import publications as pub_service
-from backend.services import renders
+from backend.services import renders, stats
 from backend.services.lifecycle import JobLifecycle
 from backend.worker import rerender, runner
 from backend.youtube import uploader
@@ -71,7 +71,7 @@ def refresh_stats(app: Flask, config: Config) -> None:
             by_user.setdefault(pub.user_id, []).append(pub)
         for pubs in by_user.values():
             try:
-                uploader.refresh_stats(config, pubs)
+                stats.refresh(config, pubs)
             except Exception:
                 db.session.rollback()
                 log.exception("stats refresh failed for %d publications", len(pubs))

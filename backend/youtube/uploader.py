@@ -28,7 +28,6 @@ from backend.extensions import db
 from backend.models import (
     Clip,
     Publication,
-    PublicationStat,
     PublicationStatus,
     YouTubeAccount,
 )
@@ -40,7 +39,7 @@ from backend.services import publications as pub_service
 from backend.youtube import google, quota
 from backend.youtube.crypto import TokenCipher
 from backend.youtube.media import FileChunks
-from backend.youtube.quota import LIST_UNITS, THUMBNAIL_UNITS, UPLOAD_UNITS
+from backend.youtube.quota import THUMBNAIL_UNITS, UPLOAD_UNITS
 
 log = logging.getLogger(__name__)
 MAX_TRANSIENT = 8  # consecutive 5xx / dropped connections before giving up
@@ -349,45 +348,6 @@ def _mark_relink(user_id: str) -> None:
     db.session.execute(
         update(YouTubeAccount).where(YouTubeAccount.user_id == user_id).values(needs_relink=True)
     )
-    db.session.commit()
-
-
-def refresh_stats(config: Config, publications: list[Publication]) -> None:
-    """videos.list part=statistics, 50 ids a call (1 unit each); a reading is kept as history."""
-    by_user: dict[str, list[Publication]] = {}
-    for pub in publications:
-        if pub.youtube_video_id:
-            by_user.setdefault(pub.user_id, []).append(pub)
-    for user_id, pubs in by_user.items():
-        account = db.session.scalar(select(YouTubeAccount).where(YouTubeAccount.user_id == user_id))
-        if account is None:
-            continue
-        service = google.youtube(
-            config, google.load_credentials(config, TokenCipher(config).decrypt(account.credentials))
-        )
-        for start in range(0, len(pubs), 50):
-            _stats_batch(config, service, pubs[start : start + 50])
-
-
-def _stats_batch(config: Config, service: Any, pubs: list[Publication]) -> None:
-    ids = ",".join(p.youtube_video_id or "" for p in pubs)
-    items = {
-        i["id"]: i.get("statistics", {})
-        for i in service.videos().list(part="statistics", id=ids).execute().get("items", [])
-    }
-    quota.count(config, LIST_UNITS)
-    now = pub_service.utcnow()
-    for pub in pubs:
-        stats = items.get(pub.youtube_video_id or "")
-        if stats is None:
-            continue
-        reading = {
-            "views": int(stats.get("viewCount", 0)),
-            "likes": int(stats.get("likeCount", 0)),
-            "comments": int(stats.get("commentCount", 0)),
-        }
-        pub.stats = {**reading, "refreshed_at": now.isoformat()}
-        db.session.add(PublicationStat(publication_id=pub.id, recorded_at=now, **reading))
     db.session.commit()
 
 

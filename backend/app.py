@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import socketio as socketio_server
 from flask import Flask
 from flask_cors import CORS
+from sqlalchemy import Engine, event
 
 from backend.api import auth, clips, criteria, health, http_limits, jobs, publications, settings, youtube
 from backend.api.common import CONFIG_KEY
@@ -74,6 +76,21 @@ def _engine_options(config: Config) -> dict[str, object]:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
+def _enforce_sqlite_foreign_keys(engine: Engine) -> None:
+    """SQLite ignores foreign keys (and so every ON DELETE CASCADE) unless each connection turns
+    them on; without this, deleting a user or a job would leave its rows behind on the embedded
+    default while PostgreSQL removes them."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _foreign_keys_on)
+
+
+def _foreign_keys_on(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 def _socket_clients(config: Config) -> socketio_server.Manager:
     """With REDIS_URL, Redis is Socket.IO's message queue: an event emitted by any process (another
     web process, a Celery worker) reaches every browser. Passed explicitly, never through
@@ -87,6 +104,8 @@ def _socket_clients(config: Config) -> socketio_server.Manager:
 def _init_extensions(app: Flask, config: Config) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    with app.app_context():
+        _enforce_sqlite_foreign_keys(db.engine)
     migrate.init_app(
         app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -54,6 +54,11 @@ class Config:
     login_rate_limit: str = "5 per minute"
     login_ip_rate_limit: str = "30 per minute"
     register_rate_limit: str = "10 per hour"  # registrations per client address
+    # Per user: each of these costs a Google call, a state row or a worker's time.
+    connect_rate_limit: str = "10 per hour"  # YouTube link attempts
+    publish_rate_limit: str = "60 per hour"  # publish requests
+    render_rate_limit: str = "60 per hour"  # re-render requests
+    stats_refresh_rate_limit: str = "60 per hour"  # on-demand statistics refreshes
     socket_auth_check_seconds: float = 10.0  # how often open sockets' tokens are re-checked
     cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
 
@@ -118,6 +123,8 @@ class Config:
     google_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
     youtube_api_base_url: str = "https://www.googleapis.com/"
     youtube_stats_interval: float = 21600.0  # seconds between statistics refreshes
+    # An on-demand refresh within this many seconds of the last one answers the stored figures.
+    stats_refresh_min_seconds: float = 300.0
     youtube_upload_chunk_bytes: int = 8 * 1024 * 1024  # a multiple of 256 KiB
     youtube_daily_quota_units: int = 10_000  # the project's Data API units per day (Google's default)
     youtube_daily_uploads: int = 100  # the separate daily upload count some of Google's pages name

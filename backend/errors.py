@@ -125,8 +125,11 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         code = _HTTP_CODES.get(status, "http_error")
         response = envelope(status, code, _http_message(err))
-        if status == 405 and err.get_response().headers.get("Allow"):
-            response.headers["Allow"] = err.get_response().headers["Allow"]
+        # Headers the status is defined with: Allow (405), Content-Range with the full length (416).
+        for name in ("Allow", "Content-Range"):
+            value = err.get_response().headers.get(name)
+            if value:
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

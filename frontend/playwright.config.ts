@@ -34,6 +34,8 @@ process.env.E2E_TOKEN_KEY ??= `${randomBytes(32).toString("base64url")}=`;
 
 export default defineConfig({
   testDir: "./e2e",
+  // Those run against a server without YouTube: playwright.unconfigured.config.ts.
+  testIgnore: ["unconfigured/**"],
   outputDir: "./test-results",
   globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,

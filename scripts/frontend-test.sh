@@ -24,3 +24,6 @@ rm -rf .next .next-e2e
 npm run --silent build
 step "dashboard: end-to-end (Playwright, Chromium)"
 npm run --silent e2e
+step "dashboard: end-to-end on a server without YouTube (Playwright, Chromium)"
+# The same dashboard build (it points at the same backend port): not built a second time.
+E2E_REUSE_BUILD=1 npx playwright test -c playwright.unconfigured.config.ts

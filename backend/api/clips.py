@@ -10,6 +10,7 @@ from flask_jwt_extended import jwt_required
 
 from backend.api import streaming
 from backend.api.common import config, current_user_id
+from backend.api.http_limits import per_user
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.pipeline.options import NULLABLE
 from backend.schemas.clips import ClipList, ClipListQuery, ClipOut, ClipPatch, ClipRender, MediaQuery
@@ -51,8 +52,13 @@ def patch_clip(clip_id: str) -> ResponseReturnValue:
 
 @bp.post("/<clip_id>/render")
 @jwt_required()
-@spec.validate(json=ClipRender, resp=responses({"HTTP_202": ClipOut}, 400, 401, 403, 404, 409, 415),
-               tags=["clips"], security=AUTH)  # fmt: skip
+@per_user(lambda: config().render_rate_limit)
+@spec.validate(
+    json=ClipRender,
+    resp=responses({"HTTP_202": ClipOut}, 400, 401, 403, 404, 409, 415, 429),
+    tags=["clips"],
+    security=AUTH,
+)
 def render_clip(clip_id: str) -> ResponseReturnValue:
     """Re-render with new times, title or Shorts options; the old files stay served until done."""
     body: ClipRender = request.context.json  # type: ignore[attr-defined]

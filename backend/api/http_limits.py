@@ -10,23 +10,44 @@ what the client still sends with `rfile.read(10_000_000)` — about 20 MB per co
 with 413. `BoundedDrainRequestHandler` makes that drain read 64 KiB at a time.
 
 Headers: `nosniff` and a referrer policy on every response the app produces (API and media).
+
+Per-user limits (`per_user`): the actions that cost a Google call, a stored row or a worker's
+time (link, publish, re-render, statistics refresh) are limited per signed-in user; over the limit
+they answer 429 `rate_limited` with Retry-After.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Request, Response, request
+from flask_jwt_extended import get_jwt_identity
 from werkzeug.serving import WSGIRequestHandler
 
 from backend.config import Config
 from backend.errors import PayloadTooLarge, UnsupportedMedia, ValidationFailed
+from backend.extensions import limiter
 
 # Views whose multipart bodies may be as large as MAX_UPLOAD_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"jobs.create_job"})
 _PARSED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def per_user(limit: Callable[[], str]) -> Callable[[View], View]:
+    """A rate limit per signed-in user, e.g. `@per_user(lambda: config().publish_rate_limit)`.
+    Placed under `@jwt_required()`: Flask-Limiter checks a decorated limit when the view is
+    called, so the token is verified and its user known by then (each view counts apart)."""
+    return cast(Callable[[View], View], limiter.limit(limit, key_func=_user_key))
+
+
+def _user_key() -> str:
+    return f"user:{get_jwt_identity()}"
 
 
 def init_app(app: Flask, config: Config) -> None:

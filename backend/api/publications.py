@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
 from backend.api.common import config, current_user_id
+from backend.api.http_limits import per_user
 from backend.api.spec import AUTH, no_content, responses, spec
 from backend.schemas.publications import (
     PublicationList,
@@ -39,9 +40,10 @@ def _emitter() -> Any:
 
 @bp.post("/clips/<clip_id>/publish")
 @jwt_required()
+@per_user(lambda: config().publish_rate_limit)
 @spec.validate(
     json=PublishIn,
-    resp=responses({"HTTP_202": PublicationOut}, 400, 401, 404, 409, 415, 503),
+    resp=responses({"HTTP_202": PublicationOut}, 400, 401, 404, 409, 415, 429, 503),
     tags=["publications"],
     security=AUTH,
 )
@@ -107,10 +109,14 @@ def cancel_publication(publication_id: str) -> ResponseReturnValue:
 
 @bp.post("/publications/<publication_id>/refresh-stats")
 @jwt_required()
+@per_user(lambda: config().stats_refresh_rate_limit)
 @spec.validate(
-    resp=responses({"HTTP_200": PublicationOut}, 401, 404, 503), tags=["publications"], security=AUTH
+    resp=responses({"HTTP_200": PublicationOut}, 401, 404, 409, 429, 503),
+    tags=["publications"],
+    security=AUTH,
 )
 def refresh_stats(publication_id: str) -> ResponseReturnValue:
+    """Fresh statistics from YouTube; within STATS_REFRESH_MIN_SECONDS of the last reading, that
+    reading (without calling Google). 409 youtube_relink_required, 503 youtube_quota_exceeded."""
     pub = pub_service.get(current_user_id(), publication_id)
-    stats_service.refresh_stats(config(), [pub])
-    return jsonify(pub_service.serialize(pub))
+    return jsonify(pub_service.serialize(stats_service.refresh_one(config(), pub)))

@@ -44,6 +44,13 @@ def input_args(path: Path | str) -> list[str]:
     ]  # fmt: skip
 
 
+def image_sequence(directory: Path, template: str) -> str:
+    """An image2 output pattern: `template` (e.g. `%02d.jpg`) inside `directory`. The image2 muxer
+    reads every `%` of the name as part of the pattern, so a `%` in the folder (DATA_DIR, `--out`)
+    is doubled to stay a literal character; only the template's own `%` is a pattern."""
+    return os.path.join(str(directory).replace("%", "%%"), template)
+
+
 class MediaToolError(PipelineError):
     """A media subprocess failed; `stderr_tail` holds its last stderr lines."""
 

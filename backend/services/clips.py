@@ -25,7 +25,8 @@ API = "/api/v1/clips"
 MEDIA = {
     "video": ("video_path", "video/mp4"),
     "thumbnail": ("thumbnail_path", "image/jpeg"),
-    "captions.vtt": ("captions_vtt_path", "text/vtt; charset=utf-8"),
+    # Werkzeug appends "; charset=utf-8" to every text/* type itself (not to application/*).
+    "captions.vtt": ("captions_vtt_path", "text/vtt"),
     "captions.srt": ("captions_srt_path", "application/x-subrip; charset=utf-8"),
 }
 

@@ -40,7 +40,9 @@ def account_of(user_id: str) -> YouTubeAccount | None:
 
 
 def status(user_id: str, config: Config) -> dict[str, Any]:
-    account = account_of(user_id)
+    """The linking state. Without a Google client nothing can be used, so nothing is reported as
+    connected, even an account linked while the server had one."""
+    account = account_of(user_id) if config.youtube_configured else None
     channel = None
     if account is not None:
         channel = {

@@ -154,12 +154,8 @@ def channel_of(service: Any) -> dict[str, Any]:
 def revoke(config: Config, token: str) -> bool:
     """Revoke at Google (a refresh token revokes its access tokens too); False if Google refused."""
     try:
-        answer = requests.post(
-            config.google_revoke_uri,
-            params={"token": token},
-            timeout=TIMEOUT,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        # In the form-encoded body, never the query string: URLs end up in proxy and access logs.
+        answer = requests.post(config.google_revoke_uri, data={"token": token}, timeout=TIMEOUT)
     except requests.RequestException:
         return False
     return answer.status_code == 200

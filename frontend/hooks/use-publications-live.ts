@@ -11,10 +11,15 @@ import { useLiveConnection, type LiveOptions } from "./use-live-connection";
  * refetched on every reconnect (events sent while away are lost) and polled while the socket
  * is down and an upload is still running.
  */
-export function usePublicationsLive(query: { limit: number; offset: number }, options: LiveOptions & { api?: ApiClient } = {}) {
+export function usePublicationsLive(
+  query: { limit: number; offset: number },
+  options: LiveOptions & { api?: ApiClient; enabled?: boolean } = {},
+) {
   const client = options.api ?? defaultApi;
   const { limit, offset } = query;
-  const list = useQuery(`publications-${limit}-${offset}`, () => client.publications.list({ limit, offset }));
+  // Disabled until the caller knows the server publishes at all (no request, so no 503 logged).
+  const enabled = options.enabled ?? true;
+  const list = useQuery(enabled ? `publications-${limit}-${offset}` : null, () => client.publications.list({ limit, offset }));
   const { setData, reload } = list;
 
   const apply = useCallback(

@@ -26,7 +26,8 @@ export const TITLE_MAX = 100;
 const ACTIVE: readonly string[] = ["queued", "uploading", "processing"];
 const FINAL: readonly string[] = ["published", "failed", "cancelled"];
 
-/** The server answers 503 youtube_not_configured (or configured false) without a Google client. */
+/** Without a Google client the status read answers `configured: false`; every other YouTube
+ * endpoint answers 503 youtube_not_configured. */
 export function isNotConfigured(status: YouTubeStatus | undefined, error: unknown): boolean {
   if (error instanceof ApiError && error.code === "youtube_not_configured") return true;
   return status !== undefined && !status.configured;

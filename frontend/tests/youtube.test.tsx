@@ -303,6 +303,25 @@ describe("PublicationsPage live", () => {
     }
   });
 
+  it("reads the status first and never asks for the list on a server without a Google client", async () => {
+    const asked: string[] = [];
+    const srv = await startServer((req, res) => {
+      asked.push(req.url ?? "");
+      if (req.url === "/api/v1/youtube") return sendJson(res, 200, status({ configured: false, connected: false, channel: null }));
+      return sendJson(res, 503, { error: { code: "youtube_not_configured", message: "YouTube is not configured on this server." } });
+    });
+    const socket = createLiveSocket(srv.url);
+    try {
+      render(<PublicationsPage api={createApiClient({ baseUrl: srv.url, readCookie: () => undefined })} live={{ socket }} />);
+      expect(await screen.findByTestId("youtube-not-configured")).toHaveTextContent("GOOGLE_CLIENT_ID");
+      expect(screen.queryByRole("alert")).toBeNull();
+      expect(asked.filter((url) => url.startsWith("/api/v1/"))).toEqual(["/api/v1/youtube"]);
+    } finally {
+      socket.disconnect();
+      await srv.close();
+    }
+  });
+
   it("moves the bar on publication_progress and shows the published video and its stats", async () => {
     const srv = await startServer((req, res) => {
       if (req.url?.startsWith("/api/v1/publications?")) return sendJson(res, 200, { items: [pub()], total: 1, limit: 20, offset: 0 });

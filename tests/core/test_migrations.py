@@ -10,10 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from backend.app import create_app
 from backend.extensions import db
+from backend.models.clip import Clip
+from backend.models.job import Job
 from tests.conftest import DB_KIND, create_pg_database, drop_pg_database, make_config, pg_url
 
 
@@ -31,6 +33,12 @@ def empty_app(tmp_path: Path) -> Iterator[Flask]:
         yield app
         with app.app_context():
             db.engine.dispose()
+
+
+INSERT_USER = (
+    "INSERT INTO users (id, email, name, password_hash, created_at) "
+    "VALUES ('u1', 'a@example.com', '', 'x', CURRENT_TIMESTAMP)"
+)
 
 
 def _tables(app: Flask) -> set[str]:
@@ -85,3 +93,28 @@ def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
         assert [rc for rc, _err in results] == [0, 0, 0, 0], "\n".join(err[-800:] for _rc, err in results)
     finally:
         drop_pg_database(name)
+
+
+def test_rebuilding_a_parent_table_keeps_its_children(empty_app: Flask) -> None:
+    """On SQLite a batch migration rebuilds a table (copy, DROP, rename). With foreign keys on, that
+    DROP would cascade to every child row: migrations must run with them off."""
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(text(INSERT_USER))
+        # 0007's downgrade rebuilds jobs and clips on SQLite.
+        job = Job(user_id="u1", source_type="upload")
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(Clip(job_id=job.id, user_id="u1", start_time=0.0, end_time=1.0, duration=1.0))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0006_shorts_rendering")
+        with db.engine.connect() as conn:
+            clips = conn.execute(text("SELECT count(*) FROM clips")).scalar_one()
+            jobs = conn.execute(text("SELECT count(*) FROM jobs")).scalar_one()
+        upgrade()
+        with db.engine.connect() as conn:
+            enforced = conn.execute(text("PRAGMA foreign_keys")).scalar_one() if DB_KIND == "sqlite" else 1
+    assert (jobs, clips) == (1, 1)
+    assert enforced == 1  # the app's connections enforce them again after migrating

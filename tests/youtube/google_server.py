@@ -84,6 +84,8 @@ class GoogleState:
     sessions: dict[str, UploadSession] = field(default_factory=dict)
     videos: dict[str, Video] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
+    # Every request line received ("POST /revoke?..."): what a proxy or access log would keep.
+    request_lines: list[str] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -146,6 +148,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def _route(self, method: str) -> None:
+        with self.state.lock:
+            self.state.request_lines.append(self.requestline)
         path = urlparse(self.path).path
         routes = {
             ("GET", "/o/oauth2/auth"): self._authorize,
@@ -259,7 +263,9 @@ class Handler(BaseHTTPRequestHandler):
         return {"access_token": token, "expires_in": self.state.access_token_lifetime, "token_type": "Bearer"}
 
     def _revoke(self) -> None:
-        token = self._query().get("token") or parse_qs(self._body().decode()).get("token", [""])[-1]
+        """Google takes the token form-encoded in the body (or, though it then lands in access
+        logs, in the query string)."""
+        token = parse_qs(self._body().decode()).get("token", [""])[-1] or self._query().get("token", "")
         self.state.record("revoke")
         with self.state.lock:
             known = token in self.state.refresh_tokens or token in self.state.access_tokens

@@ -131,7 +131,7 @@ def test_short_lived_access_tokens_are_refreshed_transparently(google: GoogleSer
 def test_refresh_after_revoke_is_invalid_grant(google: GoogleServer) -> None:
     credentials = _linked(google)
     answer = requests.post(
-        google.endpoints["google_revoke_uri"], params={"token": credentials.refresh_token}, timeout=5
+        google.endpoints["google_revoke_uri"], data={"token": credentials.refresh_token}, timeout=5
     )
     assert answer.status_code == 200
     stale = Credentials(

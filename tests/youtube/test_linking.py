@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -130,6 +130,9 @@ def test_unlink_revokes_at_google(
     assert client.delete("/api/v1/youtube", headers=auth_headers).status_code == 204
     assert "revoke" in google.state.kinds()
     assert refresh_tokens[0] in google.state.revoked and not google.state.refresh_tokens
+    # The token travels in the POST body, never in a URL that proxies and access logs keep.
+    revokes = [line for line in google.state.request_lines if "/revoke" in line]
+    assert revokes and not [line for line in revokes if refresh_tokens[0] in unquote(line) or "token" in line]
     status = client.get("/api/v1/youtube", headers=auth_headers).get_json()
     assert status["connected"] is False and status["channel"] is None
     assert (

@@ -17,7 +17,7 @@ from tests.conftest import bearer, login, register
 from tests.jobs.helpers import wait_for
 from tests.youtube.conftest import RecordingEmitter, user_id_of
 from tests.youtube.google_server import CHANNEL, GoogleServer
-from tests.youtube.helpers import link
+from tests.youtube.helpers import age_stats, link
 
 pytestmark = pytest.mark.usefixtures("manager")
 
@@ -217,6 +217,7 @@ def test_stats_refresh_keeps_history_and_retry_needs_failed(
     fresh = client.post(f"/api/v1/publications/{pub['id']}/refresh-stats", headers=linked).get_json()
     assert fresh["stats"]["views"] == 12 and fresh["stats"]["likes"] == 3 and fresh["stats"]["comments"] == 1
     google.state.videos[pub["youtube_video_id"]].stats.update(viewCount="20")
+    age_stats(app, pub["id"], 301)  # a reading is kept for STATS_REFRESH_MIN_SECONDS (300)
     client.post(f"/api/v1/publications/{pub['id']}/refresh-stats", headers=linked)
     history = client.get(f"/api/v1/publications/{pub['id']}/stats", headers=linked).get_json()
     assert history["publication_id"] == pub["id"]

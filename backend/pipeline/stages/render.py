@@ -48,13 +48,13 @@ def encode_args(
     preset: str,
     crf: int,
     graph: Graph | None = None,
-    thumbnails: Path | None = None,
+    thumbnails: str | None = None,
 ) -> list[str]:
     """ffmpeg arguments of one clip. `-ss` before `-i` seeks fast and, since we re-encode, exactly.
 
-    With `thumbnails` (an image2 pattern such as `dir/%02d.jpg`) the same run also writes a few
-    evenly spaced candidate frames from the frames it encodes anyway (after the graph: the finished
-    Short, captions and all): a thumbnail then costs no second decode.
+    With `thumbnails` (an image2 pattern from `ffmpeg.image_sequence`, e.g. `dir/%02d.jpg`) the
+    same run also writes a few evenly spaced candidate frames from the frames it encodes anyway
+    (after the graph: the finished Short, captions and all): a thumbnail then costs no second decode.
     """
     args = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-ss", f"{start:.3f}", *ffmpeg.input_args(source),
             "-t", f"{duration:.3f}"]  # fmt: skip
@@ -75,7 +75,7 @@ def encode_args(
     if thumbnails is not None:
         frames = str(THUMB_CANDIDATES)
         args += ["-map", thumb_map, "-t", f"{duration:.3f}", *thumb_filter, "-frames:v", frames,
-                 "-q:v", "3", "-f", "image2", str(thumbnails)]  # fmt: skip
+                 "-q:v", "3", "-f", "image2", thumbnails]  # fmt: skip
     return args
 
 
@@ -199,7 +199,7 @@ def _encode(inputs: RenderInputs, clip: ClipCandidate, out: Path, graph: Graph |
     args = encode_args(
         inputs.media_path, clip.start, clip.end - clip.start, tmp,
         preset=inputs.config.render_preset, crf=inputs.config.render_crf, graph=graph,
-        thumbnails=thumbnails_dir / "%02d.jpg",
+        thumbnails=ffmpeg.image_sequence(thumbnails_dir, "%02d.jpg"),
     )  # fmt: skip
     try:
         ffmpeg.run(args, cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout, error_cls=RenderError,

@@ -54,7 +54,7 @@ export function NewJobForm({
   const [draft, setDraft] = useState(() => draftFromOptions(defaults));
   const [uploaded, setUploaded] = useState<number | null>(null);
   const [autoPublish, setAutoPublish] = useState(AUTO_PUBLISH_OFF);
-  // 503 (no Google client) or no linked channel: the section is simply not there.
+  // No Google client (`configured: false`) or no linked channel: the section is simply not there.
   const youtube = useQuery("new-job-youtube", () => api.youtube.status());
   const publishable = canAutoPublish(youtube.data) && !youtube.error;
   const abortRef = useRef<AbortController | null>(null);

@@ -13,6 +13,7 @@ import { StatsChart } from "@/components/youtube/stats-chart";
 import { YouTubeNotConfigured } from "@/components/youtube/youtube-card";
 import type { LiveOptions } from "@/hooks/use-live-connection";
 import { usePublicationsLive } from "@/hooks/use-publications-live";
+import { useQuery } from "@/hooks/use-query";
 import { api as defaultApi, errorMessage, type ApiClient, type Publication } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { canCancel, isActivePublication, isNotConfigured, PRIVACY_LABELS } from "@/lib/youtube";
@@ -122,12 +123,17 @@ function PublicationRow({ pub, api, onChanged }: { pub: Publication; api: ApiCli
 /** Every publication of the user, newest first, live while uploads run. */
 export function PublicationsPage({ api = defaultApi, live = {} }: { api?: ApiClient; live?: LiveOptions }) {
   const [offset, setOffset] = useState(0);
-  const list = usePublicationsLive({ limit: PAGE_SIZE, offset }, { ...live, api });
+  // The status first: on a server without a Google client the list would answer 503, which the
+  // browser logs as an error; the status read answers 200 with `configured: false` instead.
+  const youtube = useQuery("publications-youtube", () => api.youtube.status());
+  const statusKnown = youtube.data !== undefined || youtube.error !== undefined;
+  const notConfigured = isNotConfigured(youtube.data, youtube.error);
+  const list = usePublicationsLive({ limit: PAGE_SIZE, offset }, { ...live, api, enabled: statusKnown && !notConfigured });
   const data = list.data;
   return (
     <>
       <PageHeader title="Publications" description="Clips sent to YouTube, with their upload and their numbers." />
-      {list.error && !data && isNotConfigured(undefined, list.error) ? (
+      {notConfigured || (list.error && !data && isNotConfigured(undefined, list.error)) ? (
         <Card className="p-4">
           <YouTubeNotConfigured />
         </Card>

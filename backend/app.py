@@ -11,9 +11,8 @@ from flask_cors import CORS
 from sqlalchemy import Engine, event
 
 from backend.api import auth, clips, criteria, health, http_limits, jobs, publications, settings, youtube
-from backend.api.common import CONFIG_KEY
 from backend.api.spec import docs_assets, spec
-from backend.config import REPO_ROOT, Config, finalize
+from backend.config import CONFIG_KEY, REPO_ROOT, Config, finalize
 from backend.errors import register_error_handlers
 from backend.extensions import bcrypt, db, jwt, limiter, migrate, socketio
 from backend.logs import configure_logging

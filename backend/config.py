@@ -21,6 +21,8 @@ GIB = 1024**3
 APP_ENVS = ("development", "production", "test")
 STORAGE_BACKENDS = ("local", "s3")
 JOB_BACKENDS = ("threads", "celery")
+# Where create_app keeps the Config on the Flask app (HTTP, Socket.IO and CLI read it there).
+CONFIG_KEY = "viral_clipper_config"
 # HS256 keys shorter than the hash output (32 bytes) are brute-forceable offline from one token.
 MIN_SECRET_BYTES = 32
 

@@ -7,12 +7,12 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import current_user
 
-from backend.config import Config
+from backend.config import CONFIG_KEY, Config
 from backend.models import User
 from backend.schemas.auth import UserOut
 from backend.services import auth as auth_service
 
-CONFIG_KEY = "viral_clipper_config"
+__all__ = ["CONFIG_KEY", "config", "current_user_id", "user_out"]
 
 
 def config() -> Config:

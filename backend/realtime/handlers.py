@@ -22,7 +22,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_socketio import ConnectionRefusedError, join_room
 from jwt import PyJWTError
 
-from backend.api.common import CONFIG_KEY
+from backend.config import CONFIG_KEY
 from backend.extensions import db, socketio
 from backend.realtime.emitter import room_of
 from backend.security import SESSION_CLAIM

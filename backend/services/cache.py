@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from backend.config import Config
+from backend.services.ids import is_id
 
 log = logging.getLogger(__name__)
 LOCKS_DIR = "cache/locks"
@@ -98,8 +99,6 @@ def _evict(config: Config, job_id: str, cached: CachedFile) -> int:
 
 
 def _job_folders(config: Config) -> list[Path]:
-    from backend.services.storage import is_id  # storage imports this module
-
     if not config.jobs_dir.is_dir():
         return []
     return [p for p in config.jobs_dir.iterdir() if is_id(p.name) and p.is_dir()]

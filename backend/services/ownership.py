@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.services import storage
+from backend.services.ids import is_id
 
 T = TypeVar("T")
 
 
 def get_owned(model: type[T], user_id: str, object_id: str, what: str) -> T:
     row = None
-    if storage.is_id(object_id):  # not a UUID: cannot name a row, and must not reach the database
+    if is_id(object_id):  # not a UUID: cannot name a row, and must not reach the database
         owned: Any = model
         row = db.session.scalar(select(model).where(owned.id == object_id, owned.user_id == user_id))
     if row is None:

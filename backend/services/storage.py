@@ -26,15 +26,10 @@ from backend.config import Config
 from backend.errors import NotFound
 from backend.pipeline import layout
 from backend.services import cache, objects
+from backend.services.ids import is_id
 from backend.services.objects import ObjectStore, StoredObject
 
 INCOMING = ".incoming"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def is_id(value: str) -> bool:
-    """Ids are our own UUIDs: anything else cannot name a stored job or clip."""
-    return bool(_UUID.match(value))
 
 
 def job_dir(config: Config, job_id: str) -> Path:

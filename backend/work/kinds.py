@@ -205,7 +205,7 @@ class WorkKind:
         if (row := advance(self.model, item_id, *where, **values)) is None:
             return False
         db.session.commit()
-        self._tell(row, "recovered", "Re-queued: its worker stopped")
+        self._tell(row, "recovered", "Re-queued: its worker stopped responding")
         return True
 
     def _failed(self, message: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,35 @@ def test_cancel_stops_the_workers_ffmpeg_within_3_s(cluster: Cluster, media: Tal
     assert worker.poll() is None, "the worker itself lives on"
 
 
+def test_m4_a_job_that_keeps_killing_its_worker_ends_failed_after_the_cap(
+    cluster: Cluster, media: Talk
+) -> None:
+    """A job whose worker dies under it every time used to be re-queued forever. With
+    WORK_MAX_REDELIVERIES=1 its second death ends it failed, within a stale period or two."""
+    web = cluster.web(WORK_MAX_REDELIVERIES="1")
+    ada = sign_up(web, "ada@example.com")
+    job_id = ada.upload(media, SLOW_RENDER)
+
+    def rendering(attempt: int) -> bool:
+        events = [e["message"] or "" for e in ada.get(f"/api/v1/jobs/{job_id}/events")]
+        started = f"Processing (attempt {attempt})" in events
+        return started and events[-1].startswith("Rendering")
+
+    def kill_its_worker(proc: subprocess.Popen[bytes], attempt: int) -> None:
+        wait_for(lambda: rendering(attempt), 180, 0.1)
+        cluster.kill(proc)
+
+    kill_its_worker(cluster.worker(WORK_MAX_REDELIVERIES="1"), 1)
+    kill_its_worker(cluster.worker(WORK_MAX_REDELIVERIES="1"), 2)  # the first re-delivery, killed too
+    killed = time.monotonic()
+    cluster.worker(WORK_MAX_REDELIVERIES="1")  # a live worker's sweep finds the second death
+    failed = ada.wait_job(job_id, "failed", timeout=60)
+    took = time.monotonic() - killed
+    print(f"\nsecond death -> failed: {took:.1f} s (stale after {STALE:g} s, cap 1)")
+    assert failed["error_message"].startswith("Gave up after 1 attempts")
+    assert took < STALE * 2 + 15
+
+
 def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, media: Talk, app: Flask) -> None:
     web = cluster.web()
     workers = {proc.pid: proc for proc in (cluster.worker(), cluster.worker())}
@@ -128,7 +158,7 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
     marks = redis.Redis.from_url(cluster.redis_url)
 
     def runner_pid() -> int | None:
-        mark = marks.get(f"viral_clipper:running:{job_id}")
+        mark = marks.get(f"viral_clipper:running:job:{job_id}")
         return int(mark.decode().rsplit(":", 1)[1]) if mark else None
 
     wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and (p := runner_pid()) and ffmpeg_under(p),

@@ -105,7 +105,7 @@ def bucket(s3_endpoint: str) -> ObjectStore:
 
 
 def _runner_pid(hosts: Hosts, job_id: str) -> int | None:
-    mark = redis.Redis.from_url(hosts.redis_url).get(f"viral_clipper:running:{job_id}")
+    mark = redis.Redis.from_url(hosts.redis_url).get(f"viral_clipper:running:job:{job_id}")
     return int(mark.decode().rsplit(":", 1)[1]) if mark else None
 
 

@@ -18,7 +18,6 @@ from backend.config import Config
 from backend.errors import Conflict, PayloadTooLarge
 from backend.extensions import db
 from backend.models import Clip, Job, JobEvent, JobStatus, Publication, utcnow
-from backend.pipeline.cancel import CancelToken
 from backend.pipeline.options import stored as stored_options
 from backend.pipeline.result import PipelineResult, RenderedClip
 from backend.pipeline.transcript import strip_controls
@@ -64,7 +63,8 @@ def add_event(job: Job, type_: str, message: str | None = None, **extra: Any) ->
 
 
 class JobLifecycle(WorkKind):
-    """The job kind (`Kind.JOB`): declared here, run by backend/work/job_run.py."""
+    """The job kind (`Kind.JOB`): its declaration and transitions. Where jobs run, the registry
+    uses `JobRun` (backend/work/job_run.py), which adds the pipeline run."""
 
     kind = Kind.JOB
     model = Job
@@ -76,10 +76,10 @@ class JobLifecycle(WorkKind):
     cancelled_status = JobStatus.CANCELLED.value
     noun = "job"
 
-    def __init__(
-        self, config: Config, emitter: Emitter, dispatcher: Dispatcher, ctx: WorkContext | None = None
-    ):
-        super().__init__(ctx or WorkContext(config, emitter, dispatcher))
+    @classmethod
+    def enqueuing(cls, config: Config, emitter: Emitter, dispatcher: Dispatcher) -> JobLifecycle:
+        """The job transitions of a process that only enqueues (a web process with Celery)."""
+        return cls(WorkContext(config, emitter, dispatcher))
 
     @property
     def config(self) -> Config:
@@ -102,11 +102,6 @@ class JobLifecycle(WorkKind):
         return self.ctx.dispatcher
 
     # -- the WorkKind hooks
-
-    def run(self, item_id: str, token: CancelToken, force: bool) -> None:
-        from backend.work import job_run  # the pipeline side, loaded where jobs run
-
-        job_run.run(self, item_id, token, force)
 
     def priority(self, row: Any) -> int:
         return int(row.priority)

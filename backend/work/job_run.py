@@ -41,13 +41,16 @@ class Processor(Protocol):
 ProcessorFactory = Callable[[Config], Processor]
 
 
-def run(lifecycle: JobLifecycle, job_id: str, token: CancelToken, force: bool) -> None:
-    app, factory = lifecycle.ctx.app, lifecycle.ctx.factory
-    assert app is not None and factory is not None, "a job runs only where the work is bound to an app"
-    claimed = claim(app, lifecycle, job_id)
-    if claimed is not None:
-        log.info("job %s started (attempt %s)", job_id, claimed.attempt)
-        execute(app, lifecycle, factory, claimed, token, force)
+class JobRun(JobLifecycle):
+    """The job kind where jobs run: claim, the pipeline with no DB session held, the end."""
+
+    def run(self, item_id: str, token: CancelToken, force: bool) -> None:
+        app, factory = self.ctx.app, self.ctx.factory
+        assert app is not None and factory is not None, "a job runs only where the work is bound to an app"
+        claimed = claim(app, self, item_id)
+        if claimed is not None:
+            log.info("job %s started (attempt %s)", item_id, claimed.attempt)
+            execute(app, self, factory, claimed, token, force)
 
 
 @dataclass(frozen=True)

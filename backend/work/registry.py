@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from backend.work.job import JobLifecycle
+from backend.work.job_run import JobRun
 from backend.work.kinds import Kind, WorkContext, WorkKind
 from backend.work.publication import PublicationKind
 from backend.work.rerender import RenderKind
 
-KINDS: tuple[type[WorkKind], ...] = (JobLifecycle, RenderKind, PublicationKind)
+KINDS: tuple[type[WorkKind], ...] = (JobRun, RenderKind, PublicationKind)
 
 
 def build(ctx: WorkContext) -> dict[str, WorkKind]:
     """One instance of every kind, sharing the process's context."""
-    kinds: dict[str, WorkKind] = {}
-    for cls in KINDS:
-        kinds[str(cls.kind)] = (
-            cls(ctx.config, ctx.emitter, ctx.dispatcher, ctx) if cls is JobLifecycle else cls(ctx)
-        )
-    return kinds
+    return {str(cls.kind): cls(ctx) for cls in KINDS}
 
 
 def job_kind(kinds: dict[str, WorkKind]) -> JobLifecycle:

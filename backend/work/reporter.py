@@ -9,12 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from backend.pipeline.stages import Band, overall_progress
-from backend.work.job import JobLifecycle
+
+if TYPE_CHECKING:
+    from backend.work.job import JobLifecycle
 
 MIN_INTERVAL = 0.25  # at most ~4 progress updates per second per job
 

@@ -33,6 +33,6 @@ def _init_celery(app: Flask, config: Config, emitter: Emitter) -> None:
 
     dispatcher = CeleryDispatcher(config)
     app.extensions["job_manager"] = dispatcher
-    app.extensions["job_lifecycle"] = JobLifecycle(config, emitter, dispatcher)
+    app.extensions["job_lifecycle"] = JobLifecycle.enqueuing(config, emitter, dispatcher)
     # Nothing to start: recovery is the workers' sweep (a web process restarting must not
     # re-queue what live workers are running).

@@ -23,7 +23,7 @@ from backend.pipeline.errors import AnalysisError
 from backend.pipeline.shorts import shots as shot_mod
 from backend.pipeline.shorts import tracking
 from backend.pipeline.shorts.detector import Face, FaceDetector, load_detector
-from backend.pipeline.shorts.plan import ReframePlan, Shot
+from backend.pipeline.shorts.plan import ReframePlan, Shot, extent
 
 # 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height while the whole
 # analysis of a 720p source stays near 0.11 s per clip second on a busy 2-core machine
@@ -189,20 +189,30 @@ def _plan_shot(
     present = sorted(
         (t for t in tracks if len(t.faces) >= PRESENT * len(looked)), key=lambda t: -len(t.faces)
     )
+    boxes = tuple(extent(t.faces.values()) for t in present)  # where burned text must not go
     if layout == "fit" or (layout != "crop" and not present):
-        return Shot(span[0], span[1], "fit", faces=len(present))
+        return Shot(span[0], span[1], "fit", faces=len(present), face_boxes=boxes)
     if layout != "crop" and _split_pair(present, len(looked), crop[0]):
         pair = sorted(present[:2], key=lambda t: t.median_box().x)
         face_h = max(t.median_box().h for t in pair)
         panels = tuple(tracking.panel(t, face_h, panel_aspect, frame) for t in pair)
-        return Shot(span[0], span[1], "split", panels=panels, faces=len(present))
+        return Shot(span[0], span[1], "split", panels=panels, faces=len(present), face_boxes=boxes)
     if not present:
         path = tracking.still_path(span, crop, frame)
     else:
         turns = tracking.speaker_turns(present, samples.times, speech, samples.face_every, span)
         rate = samples.fps / samples.face_every
         path = tracking.turns_path(turns, looked, samples.times, crop, frame, rate)
-    return Shot(span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present))
+    return Shot(
+        span[0],
+        span[1],
+        "crop",
+        crop_w=crop[0],
+        crop_h=crop[1],
+        path=path,
+        faces=len(present),
+        face_boxes=boxes,
+    )
 
 
 def _split_pair(present: Sequence[tracking.Track], n: int, crop_w: float) -> bool:

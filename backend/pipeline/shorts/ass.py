@@ -672,6 +672,28 @@ class _Place:
             size = fitted * 0.92
 
 
+def caption_height(style: CaptionStyle, width: int, height: int) -> float:
+    """The rows a full caption page of `style` takes (ink, outline and slack); 0 for none."""
+    if style == "none":
+        return 0.0
+    frame = _Frame(width, height)
+    return _caption_block(frame, _LOOKS.get(style, _LOOKS["highlight"])).height()
+
+
+def _caption_block(frame: _Frame, look: _Look) -> _Block:
+    cue = _caption_style(frame, look)
+    return _Block(float(look.max_lines * cue.size), float(cue.outline + cue.shadow + _pad(frame)))
+
+
+def title_bottom(title: str, width: int, height: int) -> float:
+    """The first row below the hook title at its full size at the top of the safe area (box,
+    padding and slack included): where a face's margin may start with the title above it."""
+    frame = _Frame(width, height)
+    style = _title_style(frame)
+    size, lines = _title_layout(title, frame, style)
+    return frame.safe_top + len(lines) * size + 2 * (style.outline + _pad(frame))
+
+
 def _scenes_cs(scenes: Sequence[Scene], duration_cs: int) -> list[tuple[Scene, int, int]]:
     """Scenes in order with their centisecond spans, covering [0, duration] with no gap."""
     ordered = sorted(scenes, key=lambda sc: sc.start) or [Scene(0.0, duration_cs / 100)]
@@ -716,9 +738,7 @@ def build_ass(
     look = _LOOKS.get(style, _LOOKS["highlight"])
     styles = [_caption_style(frame, look), _title_style(frame)]
     cue = styles[0]
-    block = None
-    if style != "none":
-        block = _Block(float(look.max_lines * cue.size), float(cue.outline + cue.shadow + _pad(frame)))
+    block = _caption_block(frame, look) if style != "none" else None
     places = [_Place.of(sc, frame, a, b, block) for sc, a, b in _scenes_cs(scenes, duration_cs)]
     events = []
     if style != "none":

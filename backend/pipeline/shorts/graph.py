@@ -277,6 +277,45 @@ def shown_faces(shot: Shot, plan: ReframePlan, out_w: int, out_h: int) -> list[B
     return view.faces(shot.face_boxes)
 
 
+def raise_top_panels(
+    plan: ReframePlan, out_w: int, out_h: int, *, below: float, margin: float, keep: float, until: float
+) -> ReframePlan:
+    """Room for the hook title above the top face of a split (CONTRACTS §9).
+
+    A split panel centres its face, which puts the top face's brow at the top of the safe area:
+    no title fits above it. In the split shots that start before `until` (the title's time), the
+    top panel's crop moves up the source, so its face sits lower, until the face (with `margin`
+    times its height around it) starts at output row `below`: as far as the source's top edge
+    allows, and never so far that the face's margin comes within `keep` rows of the seam (the
+    captions' half there)."""
+    shots = tuple(
+        _raised(shot, plan, (out_w, out_h), below, margin, keep)
+        if shot.layout == "split" and shot.start < until and len(shot.panels) >= 2
+        else shot
+        for shot in plan.shots
+    )
+    return replace(plan, shots=shots)
+
+
+def _raised(
+    shot: Shot, plan: ReframePlan, size: tuple[int, int], below: float, margin: float, keep: float
+) -> Shot:
+    seam = split_seam(_even(size[1]))
+    faces = [f for f in shown_faces(shot, plan, *size) if f.y < seam]
+    if not faces:
+        return shot
+    wanted = below - min(f.y - margin * f.h for f in faces)  # output rows to move the faces down
+    spare = seam - keep - max(f.y + f.h + margin * f.h for f in faces)
+    panel = shot.panels[0]
+    _x, y, _w, h = _box_geometry(panel, plan.source_w, plan.source_h)
+    # In source rows; the crop's top is rounded to an even row, hence the 2 rows of slack.
+    shift = min(wanted * h / seam + 2, spare * h / seam, float(y))
+    if shift < 1:
+        return shot
+    raised = Box(panel.x, panel.y - shift, panel.w, panel.h)
+    return replace(shot, panels=(raised, *shot.panels[1:]))
+
+
 def _crop_faces(shot: Shot, plan: ReframePlan, out_w: int, out_h: int) -> list[Box]:
     w, h = _window(shot.crop_w, shot.crop_h, plan.source_w, plan.source_h, out_w / out_h)
     path = shot.path or (Keyframe(shot.start, (plan.source_w - w) / 2, (plan.source_h - h) / 2),)

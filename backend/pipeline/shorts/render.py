@@ -16,7 +16,7 @@ from typing import Any, cast
 from backend.pipeline.cancel import CancelToken
 from backend.pipeline.options import JobOptions
 from backend.pipeline.shorts import analysis, ass, fonts, loudness
-from backend.pipeline.shorts.graph import Graph, build_graph, shown_faces, split_seam
+from backend.pipeline.shorts.graph import Graph, build_graph, raise_top_panels, shown_faces, split_seam
 from backend.pipeline.shorts.plan import ReframePlan
 from backend.pipeline.transcript import Transcript
 
@@ -124,6 +124,16 @@ def prepare(
                 source, start, duration, out_w=width, out_h=height, layout=spec.layout,
                 speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
             )  # fmt: skip
+        if plan is not None and spec.hook_title and title.strip():
+            plan = raise_top_panels(
+                plan,
+                width,
+                height,
+                below=ass.title_bottom(title, width, height),
+                margin=ass.FACE_MARGIN,
+                keep=ass.caption_height(cast(ass.CaptionStyle, spec.caption_style), width, height) / 2,
+                until=HOOK_SECONDS,
+            )
         scenes = text_scenes(plan, width, height)
         subtitles = _write_subtitles(spec, words, title, (width, height), duration, scenes, subtitles_path)
         if measuring is not None and spec.loudness_target is not None:

@@ -43,6 +43,9 @@ SPEECH = (
 TITLE = "Garden secrets revealed"
 SAMPLES = 12  # frames read per clip, evenly spread
 MIN_SIMILARITY = 0.75  # an OCR word counts when it is this close to a burned word
+# Burned words read at ~96 % confidence; what Tesseract "reads" in eyes, hair and skin (a stray
+# "awe" or "wey" that resembles "we") at 10-35 %.
+MIN_CONFIDENCE = 60.0
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,12 @@ def ocr_words(rgb: np.ndarray, work: Path) -> list[Read]:
     boxes = []
     for line in out.splitlines()[1:]:
         cols = line.split("\t")
-        if len(cols) == 12 and cols[0] == "5" and _like(cols[11], BURNED):
+        if (
+            len(cols) == 12
+            and cols[0] == "5"
+            and float(cols[10]) >= MIN_CONFIDENCE
+            and _like(cols[11], BURNED)
+        ):
             left, top, width, height = (float(c) for c in cols[6:10])
             boxes.append(Read(Rect(left, top, width, height), _like(cols[11], TITLE_ONLY)))
     return boxes

@@ -174,13 +174,16 @@ def bare_args(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> list[st
     """The same encode as the product's, with a constant centred crop.
 
     Its subtitles and audio chain are made by the product's own functions for the delivered clip's
-    times (the same .ass, byte for byte), before the clock starts.
+    times (the same events; only their placement ignores faces), before the clock starts.
     """
     spec, media = inputs.spec, inputs.media
     width, height = shorts.output_size(spec, media.width, media.height)
     duration = clip.end_time - clip.start_time
     words = ass.clip_words(inputs.transcript, clip.start_time, clip.end_time)
-    subtitles = shorts._write_subtitles(spec, words, TITLE, width, height, duration, work / f"{out.stem}.ass")
+    # No scenes: the same captions and title, placed as if no face were shown (the same burn cost).
+    subtitles = shorts._write_subtitles(
+        spec, words, TITLE, (width, height), duration, [], work / f"{out.stem}.ass"
+    )
     media_path = inputs.media_path
     measured = loudness.measure(media_path, clip.start_time, duration, target=spec.loudness_target)
     audio = loudness.audio_filter(spec.loudness_target, measured)

@@ -23,7 +23,7 @@ from backend.pipeline.errors import AnalysisError
 from backend.pipeline.shorts import shots as shot_mod
 from backend.pipeline.shorts import tracking
 from backend.pipeline.shorts.detector import Face, FaceDetector, load_detector
-from backend.pipeline.shorts.plan import ReframePlan, Shot
+from backend.pipeline.shorts.plan import ReframePlan, Shot, extent
 
 # 320 px keeps BlazeFace (full range) finding faces down to ~9 % of the frame height (the smallest
 # through the detector's closer look at faint detections) while the whole analysis of a 720p source
@@ -190,13 +190,14 @@ def _plan_shot(
         (t for t in tracks if len(t.faces) >= PRESENT * len(looked)), key=lambda t: -len(t.faces)
     )
     note = _unmet(layout, len(present))
+    boxes = tuple(extent(t.faces.values()) for t in present)  # where burned text must not go
     if layout == "fit" or (layout != "crop" and not present):
-        return Shot(span[0], span[1], "fit", faces=len(present), note=note)
+        return Shot(span[0], span[1], "fit", faces=len(present), note=note, face_boxes=boxes)
     if layout != "crop" and _split_pair(present, len(looked), crop[0], forced=layout == "split"):
         pair = sorted(present[:2], key=lambda t: t.median_box().x)
         # Each panel is framed on its own face: a guest far back is shown as large as the host.
         panels = tuple(tracking.panel(t, t.median_box().h, panel_aspect, frame) for t in pair)
-        return Shot(span[0], span[1], "split", panels=panels, faces=len(present))
+        return Shot(span[0], span[1], "split", panels=panels, faces=len(present), face_boxes=boxes)
     if not present:
         path = tracking.still_path(span, crop, frame)
     else:
@@ -204,7 +205,15 @@ def _plan_shot(
         rate = samples.fps / samples.face_every
         path = tracking.turns_path(turns, looked, samples.times, crop, frame, rate)
     return Shot(
-        span[0], span[1], "crop", crop_w=crop[0], crop_h=crop[1], path=path, faces=len(present), note=note
+        span[0],
+        span[1],
+        "crop",
+        crop_w=crop[0],
+        crop_h=crop[1],
+        path=path,
+        faces=len(present),
+        note=note,
+        face_boxes=boxes,
     )
 
 

@@ -5,6 +5,11 @@ automatic wrapping) after measuring words with the caption font's advances, so w
 line fits the Shorts safe area: nothing in the top 15 %, the bottom 20 % or the right 12 % of
 the frame (and 12 % on the left too, so text stays centred).
 
+Placement: the clip is cut into scenes (its shots), each with the output-frame boxes of the faces
+its layout shows. In each scene the captions take the face-free rows nearest their usual place (a
+split's seam, else the bottom of the safe area) and the title the face-free rows nearest the top
+that the captions leave; every event is cut at scene boundaries and given its scene's MarginV.
+
 Timing: a word's event runs from its start to the next word's start, so the highlight never runs
 ahead of the voice and nothing flickers between words; a pause longer than `PAUSE` ends the page,
 so no caption stays up while nobody speaks.
@@ -15,11 +20,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from backend.pipeline.shorts.fonts import FONT_FAMILY, renderable, text_width
+from backend.pipeline.shorts.plan import Box
 from backend.pipeline.transcript import Transcript, Word
 
 CaptionStyle = Literal["none", "highlight", "bold", "clean"]
@@ -275,11 +281,15 @@ class _Event:
     end_cs: int
     style: str
     text: str
+    lines: int = 1
+    margin_v: int = 0  # where this event sits (0: the style's MarginV), set by the placement below
+    size: float = 0.0  # its font size when not the style's (0)
 
     def line(self) -> str:
+        prefix = f"{{\\fs{math.floor(self.size)}}}" if self.size else ""
         return (
             f"Dialogue: {self.layer},{_cs_time(self.start_cs)},{_cs_time(self.end_cs)},"
-            f"{self.style},,0,0,0,,{self.text}"
+            f"{self.style},,0,0,{self.margin_v},,{prefix}{self.text}"
         )
 
 
@@ -364,7 +374,8 @@ def _caption_words(words: Sequence[Word], look: _Look) -> list[Word]:
 
 def _page_text(
     words: Sequence[Word], lines: list[tuple[int, int]], m: _Measure, size: int, active: int | None
-) -> str:
+) -> tuple[str, float]:
+    """The page's text, and its font size when it cannot be the style's (else 0)."""
     parts = []
     for i, j in lines:
         parts.append(
@@ -377,8 +388,8 @@ def _page_text(
         )
     widest = max(m.width(i, j) for i, j in lines)
     # A single word wider than the safe width (a long URL) is drawn smaller rather than cut.
-    prefix = f"{{\\fs{math.floor(size * m.max_width / widest)}}}" if widest > m.max_width else ""
-    return prefix + "\\N".join(parts)
+    shrunk = size * m.max_width / widest if widest > m.max_width else 0.0
+    return "\\N".join(parts), shrunk
 
 
 def _event_end(words: Sequence[Word], k: int, duration_cs: int) -> int:
@@ -405,15 +416,13 @@ def _caption_events(words: Sequence[Word], style: str, frame: _Frame, duration_c
         first, last = lines[0][0], lines[-1][1] - 1
         if style == "highlight":
             for k in range(first, last + 1):
-                text = _page_text(words, lines, m, cue.size, active=k)
-                events.append(
-                    _Event(0, _cs(words[k].start), _event_end(words, k, duration_cs), "Caption", text)
-                )
+                text, size = _page_text(words, lines, m, cue.size, active=k)
+                end = _event_end(words, k, duration_cs)
+                events.append(_Event(0, _cs(words[k].start), end, "Caption", text, len(lines), size=size))
         else:
-            text = _page_text(words, lines, m, cue.size, active=None)
-            events.append(
-                _Event(0, _cs(words[first].start), _event_end(words, last, duration_cs), "Caption", text)
-            )
+            text, size = _page_text(words, lines, m, cue.size, active=None)
+            end = _event_end(words, last, duration_cs)
+            events.append(_Event(0, _cs(words[first].start), end, "Caption", text, len(lines), size=size))
     return [e for e in events if e.end_cs > e.start_cs]
 
 
@@ -448,10 +457,13 @@ def _splits(n: int, lines: int) -> list[list[int]]:
     return [[0, a, b] for a in range(1, n) for b in range(a + 1, n)]
 
 
-def _title_layout(title: str, frame: _Frame, style: _Style) -> tuple[int, list[str]]:
-    """(font size, lines) of the title: the largest size at which it fits in TITLE_MAX_LINES."""
+def _title_layout(
+    title: str, frame: _Frame, style: _Style, start: float | None = None
+) -> tuple[int, list[str]]:
+    """(font size, lines) of the title: the largest size (from `start`, by default the style's)
+    at which it fits in TITLE_MAX_LINES."""
     words = renderable(title).split()
-    size = float(style.size)
+    size = float(start if start is not None else style.size)
     min_size = frame.unit * TITLE_MIN_SIZE
     max_width = _line_width(style, frame)
     while words:
@@ -475,12 +487,232 @@ def _shorten(word: str, size: float, max_width: float) -> str:
     return f"{word}…"
 
 
-def _title_event(title: str, frame: _Frame, style: _Style, end_cs: int) -> _Event | None:
+def _title_events(
+    title: str, frame: _Frame, style: _Style, end_cs: int, places: Sequence[_Place]
+) -> list[_Event]:
+    """The hook title over [0, end_cs), one event per scene it spans, each sized and placed clear
+    of that scene's faces and captions."""
+    events = []
+    for place in places:
+        start, end = max(place.start_cs, 0), min(place.end_cs, end_cs)
+        if end <= start:
+            continue
+        placed = place.title(title, style)
+        if placed is None or not placed[1]:
+            continue
+        size, lines, top = placed
+        text = "\\N".join(escape(line) for line in lines)
+        margin = math.ceil(top + style.outline + _pad(frame))
+        events.append(
+            _Event(1, start, end, "Title", text, len(lines), margin, size if size != style.size else 0)
+        )
+    return events
+
+
+# --- placement: clear of the faces the layout shows (CONTRACTS §9) ----------------------------
+
+# Kept clear around a face box, as a share of its height: the analysis sees faces at low
+# resolution, 5 times a second, and a brow or chin sits just outside the detector's box.
+FACE_MARGIN = 0.1
+# Captions may shrink to this share of their size to fit between faces (a close-up leaves a
+# narrow band above the head); below it they would no longer read at a glance.
+MIN_CAPTION_SCALE = 0.6
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A span of the clip (seconds from its start) and what its layout shows, in output pixels."""
+
+    start: float
+    end: float
+    faces: tuple[Box, ...] = ()
+    seam: int | None = None  # split: the row between the two panels, where captions centre
+
+
+_Span = tuple[float, float]
+
+
+def _minus(free: list[_Span], cut: _Span) -> list[_Span]:
+    out = []
+    for lo, hi in free:
+        if cut[1] <= lo or cut[0] >= hi:
+            out.append((lo, hi))
+            continue
+        if cut[0] > lo:
+            out.append((lo, cut[0]))
+        if cut[1] < hi:
+            out.append((cut[1], hi))
+    return out
+
+
+def _covered(top: float, bottom: float, blocked: Sequence[_Span]) -> float:
+    return sum(max(0.0, min(bottom, b) - max(top, a)) for a, b in blocked)
+
+
+def _free(lo: float, hi: float, blocked: Sequence[_Span]) -> list[_Span]:
+    free = [(lo, hi)]
+    for band in blocked:
+        free = _minus(free, band)
+    return free
+
+
+def _gap(free: Sequence[_Span], height: float, preferred: float) -> float | None:
+    """The top of a `height`-tall slot inside one of the `free` spans, nearest to `preferred`."""
+    fits = [min(max(preferred, a), b - height) for a, b in free if b - a >= height]
+    return min(fits, key=lambda top: abs(top - preferred)) if fits else None
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Text of `body` px (its lines at full size, which scale) plus `edge` px above and below
+    (outline, shadow, anti-aliasing slack: these do not scale)."""
+
+    body: float
+    edge: float
+
+    def height(self, scale: float = 1.0) -> float:
+        return self.body * scale + 2 * self.edge
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where text goes during one scene: the rows of the safe area that no face covers, and the
+    caption slot chosen in them (the title then takes what is left)."""
+
+    frame: _Frame
+    start_cs: int
+    end_cs: int
+    faces: tuple[_Span, ...]  # rows a face covers across the text column
+    margined: tuple[_Span, ...]  # the same with FACE_MARGIN around each
+    seam: int | None
+    caption: _Span | None = None  # the caption slot (top, bottom), ink and outline included
+    caption_scale: float = 1.0
+
+    @classmethod
+    def of(cls, scene: Scene, frame: _Frame, start_cs: int, end_cs: int, caption: _Block | None) -> _Place:
+        left, right = frame.safe_left, frame.width - frame.safe_left
+        # The text is centred in [left, right]: a face wholly beside that column is never covered.
+        boxes = [f for f in scene.faces if f.x < right and f.x + f.w > left]
+        faces = tuple((f.y, f.y + f.h) for f in boxes)
+        margined = tuple((f.y - FACE_MARGIN * f.h, f.y + f.h + FACE_MARGIN * f.h) for f in boxes)
+        place = cls(frame, start_cs, end_cs, faces, margined, scene.seam)
+        if caption is None:
+            return place
+        scale, top = place._caption_slot(caption)
+        return replace(place, caption=(top, top + caption.height(scale)), caption_scale=scale)
+
+    def _preferred(self, height: float) -> float:
+        """On the seam of a split (between the two faces), else just above the bottom of the safe area."""
+        if self.seam is not None:
+            return self.seam - height / 2
+        return self.frame.safe_bottom - height
+
+    def _caption_slot(self, block: _Block) -> tuple[float, float]:
+        """(scale, top) of the captions: full size clear of the faces and their margins if there is
+        room, else shrunk (down to MIN_CAPTION_SCALE) into the tallest free gap; then the same
+        against the bare face boxes; and when a face fills the frame, where they cover least."""
+        lo, hi = float(self.frame.safe_top), float(self.frame.safe_bottom)
+        for bands in (self.margined, self.faces):
+            free = _free(lo, hi, bands)
+            top = _gap(free, block.height(), self._preferred(block.height()))
+            if top is not None:
+                return 1.0, top
+            a, b = max(free, key=lambda span: span[1] - span[0], default=(lo, lo))
+            scale = (b - a - 2 * block.edge) / block.body
+            if scale >= MIN_CAPTION_SCALE:
+                return scale, a
+        height = block.height(MIN_CAPTION_SCALE)
+        preferred = self._preferred(height)
+        edges = [
+            preferred,
+            lo,
+            hi - height,
+            *(b for _, b in self.faces),
+            *(a - height for a, _ in self.faces),
+        ]
+        candidates = {min(max(c, lo), max(lo, hi - height)) for c in edges}
+        top = min(candidates, key=lambda t: (_covered(t, t + height, self.faces), abs(t - preferred)))
+        return MIN_CAPTION_SCALE, top
+
+    def slot(self, height: float, preferred: float, avoid: Sequence[_Span] = ()) -> float | None:
+        """The top of a `height`-tall slot in the safe area, nearest to `preferred`, that covers no
+        face nor its margin, and none of `avoid`; None when there is no such gap."""
+        lo, hi = float(self.frame.safe_top), float(self.frame.safe_bottom)
+        return _gap(_free(lo, hi, [*self.margined, *avoid]), height, preferred)
+
+    def caption_event(self, event: _Event, style: _Style, look: _Look, edge: int) -> _Event:
+        """`event` at this scene's caption slot: a page at the bottom of the slot (MarginV from the
+        bottom, alignment 2), or, on a split's seam, in its middle so the page centres on the seam."""
+        assert self.caption is not None
+        scale = self.caption_scale
+        size = (event.size or style.size) * scale if scale < 1 else event.size
+        bottom = self.caption[1] - edge
+        if self.seam is not None:
+            bottom -= (look.max_lines - event.lines) * style.size * scale / 2
+        return replace(event, margin_v=math.ceil(self.frame.height - bottom), size=size)
+
+    def title(self, title: str, style: _Style) -> tuple[int, list[str], float] | None:
+        """(size, lines, top) of the title: the largest size that has a place nearest the top of the
+        safe area (above the top face of a split) covering neither a face (nor its margin: the
+        title is not worth the risk) nor the captions; None when even the smallest size has none
+        (a face filling the frame): then no title is shown in this scene rather than one over a
+        face."""
+        avoid = [self.caption] if self.caption is not None else []
+        edge = style.outline + _pad(self.frame)
+        size: float = style.size
+        min_size = self.frame.unit * TITLE_MIN_SIZE
+        while True:
+            fitted, lines = _title_layout(title, self.frame, style, size)
+            height = len(lines) * fitted + 2 * edge
+            top = self.slot(height, float(self.frame.safe_top), avoid)
+            if top is not None:
+                return fitted, lines, top
+            if fitted * 0.92 < min_size:
+                return None
+            size = fitted * 0.92
+
+
+def caption_height(style: CaptionStyle, width: int, height: int) -> float:
+    """The rows a full caption page of `style` takes (ink, outline and slack); 0 for none."""
+    if style == "none":
+        return 0.0
+    frame = _Frame(width, height)
+    return _caption_block(frame, _LOOKS.get(style, _LOOKS["highlight"])).height()
+
+
+def _caption_block(frame: _Frame, look: _Look) -> _Block:
+    cue = _caption_style(frame, look)
+    return _Block(float(look.max_lines * cue.size), float(cue.outline + cue.shadow + _pad(frame)))
+
+
+def title_bottom(title: str, width: int, height: int) -> float:
+    """The first row below the hook title at its full size at the top of the safe area (box,
+    padding and slack included): where a face's margin may start with the title above it."""
+    frame = _Frame(width, height)
+    style = _title_style(frame)
     size, lines = _title_layout(title, frame, style)
-    if not lines or end_cs <= 0:
-        return None
-    prefix = f"{{\\fs{size}}}" if size != style.size else ""
-    return _Event(1, 0, end_cs, "Title", prefix + "\\N".join(escape(line) for line in lines))
+    return frame.safe_top + len(lines) * size + 2 * (style.outline + _pad(frame))
+
+
+def _scenes_cs(scenes: Sequence[Scene], duration_cs: int) -> list[tuple[Scene, int, int]]:
+    """Scenes in order with their centisecond spans, covering [0, duration] with no gap."""
+    ordered = sorted(scenes, key=lambda sc: sc.start) or [Scene(0.0, duration_cs / 100)]
+    bounds = [0, *(_cs(sc.start) for sc in ordered[1:]), max(duration_cs, 1)]
+    return [(sc, bounds[k], bounds[k + 1]) for k, sc in enumerate(ordered) if bounds[k + 1] > bounds[k]]
+
+
+def _placed_captions(
+    events: Sequence[_Event], places: Sequence[_Place], style: _Style, look: _Look, frame: _Frame
+) -> list[_Event]:
+    """Each caption event cut at scene boundaries, each piece at its scene's caption slot."""
+    edge = style.outline + style.shadow + _pad(frame)
+    out = []
+    for event in events:
+        for place in places:
+            start, end = max(event.start_cs, place.start_cs), min(event.end_cs, place.end_cs)
+            if end > start:
+                out.append(place.caption_event(replace(event, start_cs=start, end_cs=end), style, look, edge))
+    return out
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -495,19 +727,24 @@ def build_ass(
     title: str | None,
     hook_seconds: float = 3.0,
     duration: float,
+    scenes: Sequence[Scene] = (),
 ) -> str:
-    """The ASS document of one clip: captions in `style` (clip-relative `words`) and the hook title."""
+    """The ASS document of one clip: captions in `style` (clip-relative `words`) and the hook title,
+    each scene's text placed clear of the faces it shows (no scenes: no faces anywhere)."""
     if style not in ("none", *_LOOKS):
         raise ValueError(f"unknown caption style {style!r}")
     frame = _Frame(width, height)
     duration_cs = _cs(duration)
     look = _LOOKS.get(style, _LOOKS["highlight"])
     styles = [_caption_style(frame, look), _title_style(frame)]
-    events = [] if style == "none" else _caption_events(words, style, frame, duration_cs)
+    cue = styles[0]
+    block = _caption_block(frame, look) if style != "none" else None
+    places = [_Place.of(sc, frame, a, b, block) for sc, a, b in _scenes_cs(scenes, duration_cs)]
+    events = []
+    if style != "none":
+        events = _placed_captions(_caption_events(words, style, frame, duration_cs), places, cue, look, frame)
     if title:
-        hook = _title_event(title, frame, styles[1], min(_cs(hook_seconds), duration_cs))
-        if hook is not None:
-            events.append(hook)
+        events += _title_events(title, frame, styles[1], min(_cs(hook_seconds), duration_cs), places)
     return "\n".join(
         [
             "[Script Info]",

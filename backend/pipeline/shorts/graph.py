@@ -149,9 +149,7 @@ def _window(crop_w: float, crop_h: float, source_w: int, source_h: int, aspect: 
 
 def _fit(plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
     """The whole frame fitted into the output, centred over a blurred, darkened cover of itself."""
-    fg_w, fg_h = out_w, _even(out_w * plan.source_h / max(1, plan.source_w))
-    if fg_h > out_h:
-        fg_w, fg_h = _even(out_h * plan.source_w / max(1, plan.source_h)), out_h
+    fg_x, fg_y, fg_w, fg_h = _fit_front(plan, out_w, out_h)
     small_w, small_h = max(2, _even(out_w / BLUR_SCALE)), max(2, _even(out_h / BLUR_SCALE))
     fill, front, blurred, fitted = (f"[{name}{key}]" for name in ("fill", "front", "blurred", "fitted"))
     return [
@@ -160,18 +158,23 @@ def _fit(plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str
         f"boxblur={BLUR_RADIUS}:2,lutyuv=y='val*{FILL_LUMA}',scale={out_w}:{out_h}:flags=bilinear,"
         f"setsar=1{blurred}",
         f"{front}scale={fg_w}:{fg_h},setsar=1{fitted}",
-        f"{blurred}{fitted}overlay={_even((out_w - fg_w) / 2)}:{_even((out_h - fg_h) / 2)},setsar=1{out}",
+        f"{blurred}{fitted}overlay={fg_x}:{fg_y},setsar=1{out}",
     ]
+
+
+def _fit_front(plan: ReframePlan, out_w: int, out_h: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the sharp whole frame inside a `fit` output."""
+    fg_w, fg_h = out_w, _even(out_w * plan.source_h / max(1, plan.source_w))
+    if fg_h > out_h:
+        fg_w, fg_h = _even(out_h * plan.source_w / max(1, plan.source_h)), out_h
+    return _even((out_w - fg_w) / 2), _even((out_h - fg_h) / 2), fg_w, fg_h
 
 
 def _split(shot: Shot, plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
     """Two panels (the plan's boxes), each scaled to half the output, stacked top over bottom."""
-    top_h = _even(out_h / 2)
+    top_h = split_seam(out_h)
     heights = (top_h, out_h - top_h)
-    panels = list(shot.panels[:2])
-    while len(panels) < 2:  # a plan without panels: the left and right halves of the frame
-        half = plan.source_w / 2
-        panels.append(Box(half * len(panels), 0.0, half, float(plan.source_h)))
+    panels = _panels(shot, plan)
     chains = [f"{src}split=2[pa{key}][pb{key}]"]
     for name, box, height in zip(("pa", "pb"), panels, heights, strict=True):
         crop = _box_crop(box, plan.source_w, plan.source_h)
@@ -180,10 +183,29 @@ def _split(shot: Shot, plan: ReframePlan, out_w: int, out_h: int, src: str, out:
     return chains
 
 
+def split_seam(out_h: int) -> int:
+    """The row where a `split` output's bottom panel starts."""
+    return _even(out_h / 2)
+
+
+def _panels(shot: Shot, plan: ReframePlan) -> list[Box]:
+    panels = list(shot.panels[:2])
+    while len(panels) < 2:  # a plan without panels: the left and right halves of the frame
+        half = plan.source_w / 2
+        panels.append(Box(half * len(panels), 0.0, half, float(plan.source_h)))
+    return panels
+
+
 def _box_crop(box: Box, source_w: int, source_h: int) -> str:
+    x, y, w, h = _box_geometry(box, source_w, source_h)
+    return f"crop={w}:{h}:{x}:{y}"
+
+
+def _box_geometry(box: Box, source_w: int, source_h: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the even crop that renders `box` (inside the source)."""
     w = max(2, min(_even(box.w), source_w - source_w % 2))
     h = max(2, min(_even(box.h), source_h - source_h % 2))
-    return f"crop={w}:{h}:{_even(box.x, source_w - w)}:{_even(box.y, source_h - h)}"
+    return _even(box.x, source_w - w), _even(box.y, source_h - h), w, h
 
 
 def merge_shots(shots: Sequence[Shot]) -> tuple[Shot, ...]:
@@ -227,3 +249,107 @@ def _even(value: float, limit: int | None = None) -> int:
     if limit is not None:
         n = min(max(n, 0), limit - limit % 2)
     return n
+
+
+# --- where the faces land in the output (burned text keeps off them, CONTRACTS §9) -------------
+
+
+def shown_faces(shot: Shot, plan: ReframePlan, out_w: int, out_h: int) -> list[Box]:
+    """The output-frame boxes that the shot's faces (`Shot.face_boxes`) can cover during the shot.
+
+    Each face box is already its extent over the shot; a moving crop window widens it further by
+    the window's own travel, so the result holds every place the face is drawn."""
+    out_w, out_h = _even(out_w), _even(out_h)
+    if shot.layout == "crop":
+        return _crop_faces(shot, plan, out_w, out_h)
+    if shot.layout == "split":
+        seam = split_seam(out_h)
+        bands = ((0, seam), (seam, out_h - seam))
+        placed: list[Box] = []
+        for panel, (top, height) in zip(_panels(shot, plan), bands, strict=True):
+            x, y, w, h = _box_geometry(panel, plan.source_w, plan.source_h)
+            view = _View((x, y), (x, y), (w, h), (out_w / w, height / h), (0.0, float(top)))
+            placed += view.faces(shot.face_boxes)
+        return placed
+    fx, fy, fw, fh = _fit_front(plan, out_w, out_h)
+    scale = (fw / max(1, plan.source_w), fh / max(1, plan.source_h))
+    view = _View((0.0, 0.0), (0.0, 0.0), (plan.source_w, plan.source_h), scale, (float(fx), float(fy)))
+    return view.faces(shot.face_boxes)
+
+
+def raise_top_panels(
+    plan: ReframePlan, out_w: int, out_h: int, *, below: float, margin: float, keep: float, until: float
+) -> ReframePlan:
+    """Room for the hook title above the top face of a split (CONTRACTS §9).
+
+    A split panel centres its face, which puts the top face's brow at the top of the safe area:
+    no title fits above it. In the split shots that start before `until` (the title's time), the
+    top panel's crop moves up the source, so its face sits lower, until the face (with `margin`
+    times its height around it) starts at output row `below`: as far as the source's top edge
+    allows, and never so far that the face's margin comes within `keep` rows of the seam (the
+    captions' half there)."""
+    shots = tuple(
+        _raised(shot, plan, (out_w, out_h), below, margin, keep)
+        if shot.layout == "split" and shot.start < until and len(shot.panels) >= 2
+        else shot
+        for shot in plan.shots
+    )
+    return replace(plan, shots=shots)
+
+
+def _raised(
+    shot: Shot, plan: ReframePlan, size: tuple[int, int], below: float, margin: float, keep: float
+) -> Shot:
+    seam = split_seam(_even(size[1]))
+    faces = [f for f in shown_faces(shot, plan, *size) if f.y < seam]
+    if not faces:
+        return shot
+    wanted = below - min(f.y - margin * f.h for f in faces)  # output rows to move the faces down
+    spare = seam - keep - max(f.y + f.h + margin * f.h for f in faces)
+    panel = shot.panels[0]
+    _x, y, _w, h = _box_geometry(panel, plan.source_w, plan.source_h)
+    # In source rows; the crop's top is rounded to an even row, hence the 2 rows of slack.
+    shift = min(wanted * h / seam + 2, spare * h / seam, float(y))
+    if shift < 1:
+        return shot
+    raised = Box(panel.x, panel.y - shift, panel.w, panel.h)
+    return replace(shot, panels=(raised, *shot.panels[1:]))
+
+
+def _crop_faces(shot: Shot, plan: ReframePlan, out_w: int, out_h: int) -> list[Box]:
+    w, h = _window(shot.crop_w, shot.crop_h, plan.source_w, plan.source_h, out_w / out_h)
+    path = shot.path or (Keyframe(shot.start, (plan.source_w - w) / 2, (plan.source_h - h) / 2),)
+    xs = [min(max(k.x, 0.0), float(plan.source_w - w)) for k in path]
+    ys = [min(max(k.y, 0.0), float(plan.source_h - h)) for k in path]
+    view = _View((max(xs), max(ys)), (min(xs), min(ys)), (w, h), (out_w / w, out_h / h), (0.0, 0.0))
+    return view.faces(shot.face_boxes)
+
+
+@dataclass(frozen=True)
+class _View:
+    """A source window of `size` whose top-left corner ranges between `last` (its largest x, y)
+    and `first` (its smallest): the same point for a still window. Seen through it, a face's left
+    edge is drawn furthest left when the window is at `last`, its right edge furthest right when
+    the window is at `first`; the window is scaled by `scale` and drawn at `offset`."""
+
+    last: tuple[float, float]
+    first: tuple[float, float]
+    size: tuple[float, float]
+    scale: tuple[float, float]
+    offset: tuple[float, float]
+
+    def faces(self, boxes: Sequence[Box]) -> list[Box]:
+        """Output boxes of the faces, clipped to the window; a face never inside it is left out."""
+        out = []
+        for face in boxes:
+            x0 = max(face.x - self.last[0], 0.0)
+            y0 = max(face.y - self.last[1], 0.0)
+            x1 = min(face.x + face.w - self.first[0], self.size[0])
+            y1 = min(face.y + face.h - self.first[1], self.size[1])
+            if x1 <= x0 or y1 <= y0:
+                continue
+            sx, sy = self.scale
+            out.append(
+                Box(self.offset[0] + x0 * sx, self.offset[1] + y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy)
+            )
+        return out

@@ -6,8 +6,9 @@ source, not the low-resolution analysis copy).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 ShotLayout = Literal["crop", "fit", "split"]
 
@@ -20,6 +21,29 @@ class Box:
     y: float
     w: float
     h: float
+
+
+class _Rect(Protocol):
+    @property
+    def x(self) -> float: ...
+    @property
+    def y(self) -> float: ...
+    @property
+    def w(self) -> float: ...
+    @property
+    def h(self) -> float: ...
+
+
+def extent(boxes: Iterable[_Rect]) -> Box:
+    """The smallest box holding all of `boxes` (a face's detections over a shot)."""
+    rects = list(boxes)
+    if not rects:
+        raise ValueError("extent of no boxes")
+    x0 = min(r.x for r in rects)
+    y0 = min(r.y for r in rects)
+    x1 = max(r.x + r.w for r in rects)
+    y1 = max(r.y + r.h for r in rects)
+    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,9 @@ class Shot:
     panels: tuple[Box, ...] = ()
     faces: int = 0  # faces seen in the shot (shown on the dashboard's timeline)
     note: str = ""  # why a forced layout could not be used on this shot ("" when it was)
+    # Where each of those faces went during the shot (the union of its detections): burned text
+    # must stay off them (CONTRACTS §9).
+    face_boxes: tuple[Box, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         note = {"note": self.note} if self.note else {}

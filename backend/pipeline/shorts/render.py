@@ -16,7 +16,7 @@ from typing import Any, cast
 from backend.pipeline.cancel import CancelToken
 from backend.pipeline.options import JobOptions, render_values
 from backend.pipeline.shorts import analysis, ass, fonts, loudness
-from backend.pipeline.shorts.graph import Graph, build_graph
+from backend.pipeline.shorts.graph import Graph, build_graph, raise_top_panels, shown_faces, split_seam
 from backend.pipeline.shorts.plan import ReframePlan
 from backend.pipeline.transcript import Transcript
 
@@ -118,23 +118,64 @@ def prepare(
                 source, start, duration, out_w=width, out_h=height, layout=spec.layout,
                 speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
             )  # fmt: skip
-        subtitles = _write_subtitles(spec, words, title, width, height, duration, subtitles_path)
+        if plan is not None and spec.hook_title and title.strip():
+            plan = raise_top_panels(
+                plan,
+                width,
+                height,
+                below=ass.title_bottom(title, width, height),
+                margin=ass.FACE_MARGIN,
+                keep=ass.caption_height(cast(ass.CaptionStyle, spec.caption_style), width, height) / 2,
+                until=HOOK_SECONDS,
+            )
+        scenes = text_scenes(plan, width, height)
+        subtitles = _write_subtitles(spec, words, title, (width, height), duration, scenes, subtitles_path)
         if measuring is not None and spec.loudness_target is not None:
             audio = loudness.audio_filter(spec.loudness_target, measuring.result())
     graph = build_graph(plan, out_w=width, out_h=height, subtitles=subtitles, audio_filter=audio)
     return PreparedShort(graph, width, height, plan, subtitles_path if subtitles else None)
 
 
+def text_scenes(plan: ReframePlan | None, width: int, height: int) -> list[ass.Scene]:
+    """Per shot, the faces its layout shows in the output frame (and a split's seam): where the
+    captions and the title must not go. Without a plan (format `original`) nothing is known."""
+    if plan is None:
+        return []
+    return [
+        ass.Scene(
+            shot.start,
+            shot.end,
+            tuple(shown_faces(shot, plan, width, height)),
+            split_seam(height) if shot.layout == "split" else None,
+        )
+        for shot in plan.shots
+    ]
+
+
 def _write_subtitles(
-    spec: ShortSpec, words: list[Any], title: str, width: int, height: int, duration: float, path: Path
+    spec: ShortSpec,
+    words: list[Any],
+    title: str,
+    size: tuple[int, int],
+    duration: float,
+    scenes: list[ass.Scene],
+    path: Path,
 ) -> str | None:
     """The ASS file of the captions and hook title, and its filter; None when there is neither."""
     hook = title if spec.hook_title and title.strip() else None
     if spec.caption_style == "none" and hook is None:
         return None
     style = cast(ass.CaptionStyle, spec.caption_style)
-    document = ass.build_ass(words, style=style, width=width, height=height, title=hook,
-                             hook_seconds=HOOK_SECONDS, duration=duration)  # fmt: skip
+    document = ass.build_ass(
+        words,
+        style=style,
+        width=size[0],
+        height=size[1],
+        title=hook,
+        hook_seconds=HOOK_SECONDS,
+        duration=duration,
+        scenes=scenes,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(document, encoding="utf-8")
     return ass.subtitles_filter(path, fonts.caption_font().path.parent)

@@ -113,7 +113,9 @@ def _init_extensions(app: Flask, config: Config) -> None:
     limiter.init_app(app)
     CORS(app, origins=list(config.cors_origins), supports_credentials=True, resources={r"/api/*": {}})
     socketio.init_app(
-        app, async_mode="threading", cors_allowed_origins=origin_checker(config.cors_origins),
+        app,
+        async_mode="threading",
+        cors_allowed_origins=origin_checker(config.cors_origins),
         client_manager=_socket_clients(config),
-    )  # fmt: skip
+    )
     logging.getLogger(__name__).debug("extensions ready")

@@ -156,8 +156,12 @@ def clips_json(result: PipelineResult, job_id: str) -> list[dict[str, Any]]:
 
 def _clip(c: RenderedClip, job_id: str, now: datetime) -> dict[str, Any]:
     fields = {**c.row_fields(), "id": str(uuid.uuid4()), "job_id": job_id, "created_at": now}
-    assets = {"video_url": c.video_path, "thumbnail_url": c.thumbnail_path,
-              "captions_vtt_url": c.vtt_path, "captions_srt_url": c.srt_path}  # fmt: skip
+    assets = {
+        "video_url": c.video_path,
+        "thumbnail_url": c.thumbnail_path,
+        "captions_vtt_url": c.vtt_path,
+        "captions_srt_url": c.srt_path,
+    }
     return clip_payload(fields, assets)
 
 
@@ -224,9 +228,13 @@ class RichReporter:
 
         self.console = Console(file=stream)
         self.bars = Progress(
-            TextColumn("{task.fields[label]:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(), TextColumn("{task.description}"), console=self.console,
-        )  # fmt: skip
+            TextColumn("{task.fields[label]:<11}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=self.console,
+        )
         self.tasks: dict[str, Any] = {}
         self.bars.start()
 

@@ -47,9 +47,13 @@ def serve(argv: list[str]) -> int:
     start_runtime(app)
     print(f"Viral Clipper API on http://{args.host}:{args.port}", flush=True)
     socketio.run(
-        app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
+        app,
+        host=args.host,
+        port=args.port,
+        allow_unsafe_werkzeug=True,
+        use_reloader=False,
         request_handler=BoundedDrainRequestHandler,
-    )  # fmt: skip
+    )
     return 0
 
 

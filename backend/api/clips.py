@@ -42,8 +42,12 @@ def get_clip(clip_id: str) -> ResponseReturnValue:
 
 @bp.patch("/<clip_id>")
 @jwt_required()
-@spec.validate(json=ClipPatch, resp=responses({"HTTP_200": ClipOut}, 400, 401, 403, 404, 415), tags=["clips"],
-               security=AUTH)  # fmt: skip
+@spec.validate(
+    json=ClipPatch,
+    resp=responses({"HTTP_200": ClipOut}, 400, 401, 403, 404, 415),
+    tags=["clips"],
+    security=AUTH,
+)
 def patch_clip(clip_id: str) -> ResponseReturnValue:
     body: ClipPatch = request.context.json  # type: ignore[attr-defined]
     clip = clip_service.update(current_user_id(), clip_id, body.model_dump(exclude_none=True))
@@ -102,14 +106,24 @@ def _send(clip_id: str, kind: str, attachment: bool = False) -> ResponseReturnVa
     if media.path is None:  # STORAGE_BACKEND=s3: streamed from the private bucket (README)
         return streaming.send_object(objects.store_for(config()), media, attachment)
     # conditional=True answers Range requests with 206 (and If-None-Match with 304).
-    return send_file(media.path, mimetype=media.mimetype, conditional=True, as_attachment=attachment,
-                     download_name=media.download_name, max_age=0)  # fmt: skip
+    return send_file(
+        media.path,
+        mimetype=media.mimetype,
+        conditional=True,
+        as_attachment=attachment,
+        download_name=media.download_name,
+        max_age=0,
+    )
 
 
 @bp.get("/<clip_id>/video")
 @jwt_required()
-@documented(query=MediaQuery, resp=responses({"HTTP_200": None, "HTTP_206": None}, 400, 401, 404, 416),
-            tags=["clips"], security=AUTH)  # fmt: skip
+@documented(
+    query=MediaQuery,
+    resp=responses({"HTTP_200": None, "HTTP_206": None}, 400, 401, 404, 416),
+    tags=["clips"],
+    security=AUTH,
+)
 def clip_video(clip_id: str) -> ResponseReturnValue:
     query = MediaQuery.model_validate(request.args.to_dict())
     return _send(clip_id, "video", attachment=query.download)

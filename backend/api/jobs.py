@@ -71,9 +71,12 @@ def _upload(form: JobUploadForm) -> job_service.Upload:
 @bp.post("")
 @jwt_required()
 @spec.validate(
-    json=JobCreateIn, form=JobUploadForm, resp=responses({"HTTP_201": JobOut}, 400, 401, 403, 413, 415, 429),
-    tags=["jobs"], security=AUTH,
-)  # fmt: skip
+    json=JobCreateIn,
+    form=JobUploadForm,
+    resp=responses({"HTTP_201": JobOut}, 400, 401, 403, 413, 415, 429),
+    tags=["jobs"],
+    security=AUTH,
+)
 def create_job() -> ResponseReturnValue:
     form: JobUploadForm | None = request.context.form  # type: ignore[attr-defined]
     user_id = current_user_id()
@@ -115,8 +118,12 @@ def delete_job(job_id: str) -> ResponseReturnValue:
 
 @bp.post("/<job_id>/cancel")
 @jwt_required()
-@spec.validate(json=CancelIn, resp=responses({"HTTP_200": JobOut}, 400, 401, 403, 404, 409, 415),
-               tags=["jobs"], security=AUTH)  # fmt: skip
+@spec.validate(
+    json=CancelIn,
+    resp=responses({"HTTP_200": JobOut}, 400, 401, 403, 404, 409, 415),
+    tags=["jobs"],
+    security=AUTH,
+)
 def cancel_job(job_id: str) -> ResponseReturnValue:
     body: CancelIn | None = request.context.json  # type: ignore[attr-defined]
     job = job_service.cancel(current_user_id(), job_id, body.reason if body else None, _lifecycle())
@@ -125,8 +132,12 @@ def cancel_job(job_id: str) -> ResponseReturnValue:
 
 @bp.post("/<job_id>/retry")
 @jwt_required()
-@spec.validate(json=RetryIn, resp=responses({"HTTP_200": JobOut}, 400, 401, 403, 404, 409, 415, 429),
-               tags=["jobs"], security=AUTH)  # fmt: skip
+@spec.validate(
+    json=RetryIn,
+    resp=responses({"HTTP_200": JobOut}, 400, 401, 403, 404, 409, 415, 429),
+    tags=["jobs"],
+    security=AUTH,
+)
 def retry_job(job_id: str) -> ResponseReturnValue:
     body: RetryIn | None = request.context.json  # type: ignore[attr-defined]
     job = job_service.retry(current_user_id(), job_id, bool(body and body.force), _lifecycle())

@@ -22,8 +22,9 @@ from backend.schemas.common import ErrorEnvelope
 DOCS_ASSETS = "/api/v1/docs/assets"
 # The Swagger UI page loads only these files, all served by the app itself (no CDN): the
 # swagger-ui dist shipped by the `swagger-ui-py` package, plus our own start script.
-_DIST_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
-                         "favicon-32x32.png"})  # fmt: skip
+_DIST_FILES = frozenset(
+    {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"}
+)
 _START_SCRIPT = """window.addEventListener("load", function () {
   var root = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({

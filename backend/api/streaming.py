@@ -47,8 +47,9 @@ def _chosen_span(response: Response, obj: StoredObject) -> tuple[int, int]:
 
 def _headers(response: Response, media: MediaFile, obj: StoredObject, attachment: bool) -> Response:
     response.headers["Accept-Ranges"] = "bytes"
-    response.headers.set("Content-Disposition", "attachment" if attachment else "inline",
-                         filename=media.download_name)  # fmt: skip
+    response.headers.set(
+        "Content-Disposition", "attachment" if attachment else "inline", filename=media.download_name
+    )
     response.last_modified = obj.last_modified
     if obj.etag:
         response.set_etag(obj.etag.strip('"'))

@@ -48,9 +48,20 @@ def compute_energy(
     path: Path, *, cancel: CancelToken | None = None, timeout: float | None = None
 ) -> EnergyTrack:
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
-        "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        *ffmpeg.input_args(path),
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "s16le",
+        "-",
+    ]
     frames: list[np.ndarray] = []
     carry = b""
     block = FRAME_SAMPLES * 2 * BLOCK_FRAMES
@@ -84,9 +95,22 @@ def fine_energy(
     seek = ["-ss", f"{start:.3f}"] if start > 0 else []
     span = ["-t", f"{duration:.3f}"] if duration is not None else []
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", *seek, *ffmpeg.input_args(path), *span,
-        "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        *seek,
+        *ffmpeg.input_args(path),
+        *span,
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(rate),
+        "-f",
+        "s16le",
+        "-",
+    ]
     size = int(rate * FINE_FRAME)
     frames: list[np.ndarray] = []
     carry = b""

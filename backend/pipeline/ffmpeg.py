@@ -38,10 +38,13 @@ def input_args(path: Path | str) -> list[str]:
     `file:` prefix means a name with a colon is never taken for a protocol (`a:b.mp4`).
     """
     return [
-        "-format_whitelist", INPUT_DEMUXERS,
-        "-protocol_whitelist", "file",
-        "-i", f"file:{path}",
-    ]  # fmt: skip
+        "-format_whitelist",
+        INPUT_DEMUXERS,
+        "-protocol_whitelist",
+        "file",
+        "-i",
+        f"file:{path}",
+    ]
 
 
 def image_sequence(directory: Path, template: str) -> str:
@@ -106,9 +109,12 @@ def run(
     if cancel is not None:
         cancel.raise_if_cancelled()
     proc = subprocess.Popen(
-        [*_PREFIX, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [*_PREFIX, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
-    )  # fmt: skip
+    )
     unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -146,9 +152,12 @@ def stream_stdout(
     if cancel is not None:
         cancel.raise_if_cancelled()
     proc = subprocess.Popen(
-        [*_PREFIX, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [*_PREFIX, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
-    )  # fmt: skip
+    )
     stderr_tail: deque[bytes] = deque(maxlen=64)
     drain = threading.Thread(target=_drain, args=(proc, stderr_tail), daemon=True)
     drain.start()

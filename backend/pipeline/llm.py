@@ -54,7 +54,7 @@ CLIP_SCHEMA: dict[str, Any] = {
                     "key_quote",
                     "criteria_matched",
                     "tags",
-                ],  # fmt: skip
+                ],
                 "properties": {
                     "start_time": {"type": "number"},
                     "end_time": {"type": "number"},

@@ -186,9 +186,20 @@ def audio_chunks(path: Path, cancel: CancelToken) -> Iterator[tuple[float, np.nd
     within SPLIT_SEARCH s of the limit, so no word is cut in two.
     """
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
-        "-vn", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        *ffmpeg.input_args(path),
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(RATE),
+        "-f",
+        "s16le",
+        "-",
+    ]
     limit, search = int(CHUNK_SECONDS * RATE), int(SPLIT_SEARCH * RATE)
     pending: list[np.ndarray] = []
     held, carry, offset = 0, b"", 0

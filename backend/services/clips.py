@@ -52,8 +52,9 @@ def assets(clip_id: str) -> dict[str, str]:
 
 
 def serialize(clip: Clip) -> dict[str, Any]:
-    return clip_payload({name: getattr(clip, name) for name in ClipOut.model_fields if hasattr(clip, name)},
-                        assets(clip.id))  # fmt: skip
+    return clip_payload(
+        {name: getattr(clip, name) for name in ClipOut.model_fields if hasattr(clip, name)}, assets(clip.id)
+    )
 
 
 def ordered() -> Any:

@@ -74,8 +74,10 @@ class ObjectStore:
         self.bucket = config.s3_bucket
         credentials = {}
         if config.s3_access_key_id:
-            credentials = {"aws_access_key_id": config.s3_access_key_id,
-                           "aws_secret_access_key": config.s3_secret_access_key}  # fmt: skip
+            credentials = {
+                "aws_access_key_id": config.s3_access_key_id,
+                "aws_secret_access_key": config.s3_secret_access_key,
+            }
         self._client = boto3.session.Session().client(
             "s3",
             endpoint_url=config.s3_endpoint_url or None,
@@ -86,7 +88,7 @@ class ObjectStore:
                 connect_timeout=10,
                 read_timeout=60,
                 retries={"max_attempts": 5, "mode": "standard"},
-            ),  # fmt: skip
+            ),
             **credentials,
         )
         self._transfer = TransferConfig(
@@ -216,8 +218,14 @@ _stores_lock = threading.Lock()
 def store_for(config: Config) -> ObjectStore:
     """One client per bucket and process (boto3 clients are thread-safe and pool connections)."""
     # The pid too: a client's connection pool must not be shared with a forked child.
-    ident = (os.getpid(), config.s3_endpoint_url, config.s3_bucket, config.s3_region, config.s3_access_key_id,
-             config.s3_secret_access_key)  # fmt: skip
+    ident = (
+        os.getpid(),
+        config.s3_endpoint_url,
+        config.s3_bucket,
+        config.s3_region,
+        config.s3_access_key_id,
+        config.s3_secret_access_key,
+    )
     with _stores_lock:
         if ident not in _stores:
             _stores[ident] = ObjectStore(config)

@@ -231,8 +231,11 @@ def job_folders(config: Config, older_than: datetime) -> dict[str, Path]:
     if not config.jobs_dir.is_dir():
         return {}
     limit = older_than.timestamp()
-    return {p.name: p for p in config.jobs_dir.iterdir()
-            if is_id(p.name) and p.is_dir() and p.stat().st_mtime < limit}  # fmt: skip
+    return {
+        p.name: p
+        for p in config.jobs_dir.iterdir()
+        if is_id(p.name) and p.is_dir() and p.stat().st_mtime < limit
+    }
 
 
 def remove_tree(path: Path) -> None:

@@ -93,11 +93,28 @@ def _decode(
     every = max(1, round(fps / FACE_FPS))
     args = [
         # Deblocking is invisible at ~320 px and costs ~12 % of the decode (bench/shorts_render.py).
-        "ffmpeg", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-ss", f"{start:.3f}",
-        *ffmpeg.input_args(source), "-t", f"{duration:.3f}", "-an", "-sn", "-dn",
-        "-vf", f"fps={fps:.6f},scale={aw}:{ah}:flags=area",
-        "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-skip_loop_filter",
+        "all",
+        "-ss",
+        f"{start:.3f}",
+        *ffmpeg.input_args(source),
+        "-t",
+        f"{duration:.3f}",
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        f"fps={fps:.6f},scale={aw}:{ah}:flags=area",
+        "-pix_fmt",
+        "rgb24",
+        "-f",
+        "rawvideo",
+        "pipe:1",
+    ]
     frame_bytes = aw * ah * 3
     out = _Samples([], [], [], [], [], fps, every)
     prev: np.ndarray | None = None

@@ -83,8 +83,10 @@ def _reframe(plan: ReframePlan, out_w: int, out_h: int, src: str, out: str) -> l
 
 def _layout(shot: Shot, plan: ReframePlan, out_w: int, out_h: int, src: str, out: str, key: str) -> list[str]:
     if shot.layout == "crop":
-        return [f"{src}{crop_filter(shot, plan.source_w, plan.source_h, out_w, out_h)},"
-                f"scale={out_w}:{out_h},setsar=1{out}"]  # fmt: skip
+        return [
+            f"{src}{crop_filter(shot, plan.source_w, plan.source_h, out_w, out_h)},"
+            f"scale={out_w}:{out_h},setsar=1{out}"
+        ]
     if shot.layout == "split":
         return _split(shot, plan, out_w, out_h, src, out, key)
     return _fit(plan, out_w, out_h, src, out, key)

@@ -147,9 +147,21 @@ def _ebur128(
     meter = "ebur128=metadata=1" + (":peak=true" if peak else "")
     chain = ",".join(f for f in (pre, meter, "ametadata=mode=print:file=-") if f)
     args = [
-        "ffmpeg", "-nostdin", "-v", "error", *inputs, "-vn", "-sn", "-map", "0:a:0",
-        "-af", chain, "-f", "null", "-",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        *inputs,
+        "-vn",
+        "-sn",
+        "-map",
+        "0:a:0",
+        "-af",
+        chain,
+        "-f",
+        "null",
+        "-",
+    ]
     out = ffmpeg.run(args, cancel=cancel, timeout=timeout, error_cls=RenderError, what=what)
     return parse_metadata(out.decode("utf-8", "replace"))
 

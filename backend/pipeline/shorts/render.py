@@ -110,14 +110,26 @@ def prepare(
         measuring = None
         if spec.loudness_target is not None:
             measuring = pool.submit(
-                loudness.measure, source, start, duration, target=spec.loudness_target, cancel=cancel,
+                loudness.measure,
+                source,
+                start,
+                duration,
+                target=spec.loudness_target,
+                cancel=cancel,
                 timeout=timeout,
-            )  # fmt: skip
+            )
         if spec.format != "original":
             plan = analysis.analyze_clip(
-                source, start, duration, out_w=width, out_h=height, layout=spec.layout,
-                speech=[(w.start, w.end) for w in words], cancel=cancel, timeout=timeout,
-            )  # fmt: skip
+                source,
+                start,
+                duration,
+                out_w=width,
+                out_h=height,
+                layout=spec.layout,
+                speech=[(w.start, w.end) for w in words],
+                cancel=cancel,
+                timeout=timeout,
+            )
         if plan is not None and spec.hook_title and title.strip():
             plan = raise_top_panels(
                 plan,

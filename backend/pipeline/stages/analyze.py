@@ -38,10 +38,16 @@ class AnalyzeStage:
                 "fits this transcript; try other duration bounds"
             )
         meta["criteria"] = [
-            {"name": c.name, "title": c.title, "source": c.source, "revision": c.revision, "sha256": c.sha256,
-             "text": c.content}
+            {
+                "name": c.name,
+                "title": c.title,
+                "source": c.source,
+                "revision": c.revision,
+                "sha256": c.sha256,
+                "text": c.content,
+            }
             for c in ctx.criteria
-        ]  # fmt: skip
+        ]
         state.candidates, state.analysis_meta = clips, meta
         record = {"meta": meta, "clips": [_clip_json(c) for c in clips]}
         atomic_write_json(ctx.job_dir / ANALYSIS_FILE, record)

@@ -56,8 +56,18 @@ def encode_args(
     same run also writes a few evenly spaced candidate frames from the frames it encodes anyway
     (after the graph: the finished Short, captions and all): a thumbnail then costs no second decode.
     """
-    args = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-ss", f"{start:.3f}", *ffmpeg.input_args(source),
-            "-t", f"{duration:.3f}"]  # fmt: skip
+    args = [
+        "ffmpeg",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-ss",
+        f"{start:.3f}",
+        *ffmpeg.input_args(source),
+        "-t",
+        f"{duration:.3f}",
+    ]
     rate = THUMB_CANDIDATES / max(duration, 0.1)
     thumbs = f"fps={rate:.6f},scale='min(1280,iw)':-2"
     video, thumb_map, thumb_filter = "0:v:0", "0:v:0", ["-vf", thumbs]
@@ -69,13 +79,40 @@ def encode_args(
         args += ["-filter_complex", chain]
     args += ["-map", video, "-map", graph.audio if graph is not None and graph.audio else "0:a:0"]
     args += [
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", str(out),
-    ]  # fmt: skip
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ar",
+        "48000",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
     if thumbnails is not None:
         frames = str(THUMB_CANDIDATES)
-        args += ["-map", thumb_map, "-t", f"{duration:.3f}", *thumb_filter, "-frames:v", frames,
-                 "-q:v", "3", "-f", "image2", thumbnails]  # fmt: skip
+        args += [
+            "-map",
+            thumb_map,
+            "-t",
+            f"{duration:.3f}",
+            *thumb_filter,
+            "-frames:v",
+            frames,
+            "-q:v",
+            "3",
+            "-f",
+            "image2",
+            thumbnails,
+        ]
     return args
 
 
@@ -123,10 +160,16 @@ class RenderStage:
         assert state.media_path is not None and state.transcript is not None
         media = state.media or ffmpeg.probe_media(state.media_path, cancel=ctx.cancel)
         return RenderInputs(
-            job_dir=ctx.job_dir, media_path=state.media_path, media=media, transcript=state.transcript,
-            spec=ShortSpec.of(ctx.options), min_duration=ctx.options.min_clip_duration,
-            max_duration=ctx.options.max_clip_duration, config=ctx.config, cancel=ctx.cancel,
-        )  # fmt: skip
+            job_dir=ctx.job_dir,
+            media_path=state.media_path,
+            media=media,
+            transcript=state.transcript,
+            spec=ShortSpec.of(ctx.options),
+            min_duration=ctx.options.min_clip_duration,
+            max_duration=ctx.options.max_clip_duration,
+            config=ctx.config,
+            cancel=ctx.cancel,
+        )
 
     def restore(self, ctx: JobContext, state: PipelineState, record: dict[str, Any]) -> bool:
         clips = [RenderedClip.from_dict(c) for c in record["clips"]]
@@ -159,11 +202,17 @@ def render_clip(
     try:
         if not spec.is_plain:
             prepared = shorts.prepare(
-                spec, source=inputs.media_path, source_size=(inputs.media.width, inputs.media.height),
-                start=clip.start, end=clip.end, title=clip.title, transcript=inputs.transcript,
-                subtitles_path=base.parent / f".{base.name}.ass", cancel=inputs.cancel,
+                spec,
+                source=inputs.media_path,
+                source_size=(inputs.media.width, inputs.media.height),
+                start=clip.start,
+                end=clip.end,
+                title=clip.title,
+                transcript=inputs.transcript,
+                subtitles_path=base.parent / f".{base.name}.ass",
+                cancel=inputs.cancel,
                 timeout=inputs.config.ffmpeg_timeout,
-            )  # fmt: skip
+            )
         _encode(inputs, clip, video, prepared.graph if prepared else None, candidates)
         pick_thumbnail(sorted(candidates.glob("*.jpg")), thumb, prefer_faces=prepared is not None)
     finally:
@@ -177,33 +226,58 @@ def render_clip(
         (prepared.width, prepared.height) if prepared else (inputs.media.width, inputs.media.height)
     )
     return RenderedClip(
-        index=index, title=clip.title, description=clip.description,
-        start_time=clip.start, end_time=clip.end, duration=round(clip.end - clip.start, 3),
-        score=clip.score, reasoning=clip.reasoning, key_quote=clip.key_quote,
-        criteria_matched=list(clip.criteria_matched), tags=list(clip.tags),
+        index=index,
+        title=clip.title,
+        description=clip.description,
+        start_time=clip.start,
+        end_time=clip.end,
+        duration=round(clip.end - clip.start, 3),
+        score=clip.score,
+        reasoning=clip.reasoning,
+        key_quote=clip.key_quote,
+        criteria_matched=list(clip.criteria_matched),
+        tags=list(clip.tags),
         transcript_segment=clip.transcript_segment,
-        video_path=f"{CLIPS_DIR}/{video.name}", thumbnail_path=f"{CLIPS_DIR}/{thumb.name}",
-        srt_path=f"{CLIPS_DIR}/{base.name}.srt", vtt_path=f"{CLIPS_DIR}/{base.name}.vtt",
-        width=width, height=height, file_size=video.stat().st_size, cut_shift=shift,
-        format=spec.format, layout=prepared.layout if prepared else "fit",
+        video_path=f"{CLIPS_DIR}/{video.name}",
+        thumbnail_path=f"{CLIPS_DIR}/{thumb.name}",
+        srt_path=f"{CLIPS_DIR}/{base.name}.srt",
+        vtt_path=f"{CLIPS_DIR}/{base.name}.vtt",
+        width=width,
+        height=height,
+        file_size=video.stat().st_size,
+        cut_shift=shift,
+        format=spec.format,
+        layout=prepared.layout if prepared else "fit",
         caption_style=spec.caption_style if prepared else "none",
         loudness=shorts.measured_loudness(video, inputs.cancel) if prepared else None,
-        shots=prepared.shots() if prepared else None, render_options=spec.as_dict(),
-    )  # fmt: skip
+        shots=prepared.shots() if prepared else None,
+        render_options=spec.as_dict(),
+    )
 
 
-def _encode(inputs: RenderInputs, clip: ClipCandidate, out: Path, graph: Graph | None,
-            thumbnails_dir: Path) -> None:  # fmt: skip
+def _encode(
+    inputs: RenderInputs, clip: ClipCandidate, out: Path, graph: Graph | None, thumbnails_dir: Path
+) -> None:
     tmp = files.temp_path_for(out)
     thumbnails_dir.mkdir(parents=True, exist_ok=True)
     args = encode_args(
-        inputs.media_path, clip.start, clip.end - clip.start, tmp,
-        preset=inputs.config.render_preset, crf=inputs.config.render_crf, graph=graph,
+        inputs.media_path,
+        clip.start,
+        clip.end - clip.start,
+        tmp,
+        preset=inputs.config.render_preset,
+        crf=inputs.config.render_crf,
+        graph=graph,
         thumbnails=ffmpeg.image_sequence(thumbnails_dir, "%02d.jpg"),
-    )  # fmt: skip
+    )
     try:
-        ffmpeg.run(args, cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout, error_cls=RenderError,
-                   what=f"Rendering {out.name}")  # fmt: skip
+        ffmpeg.run(
+            args,
+            cancel=inputs.cancel,
+            timeout=inputs.config.ffmpeg_timeout,
+            error_cls=RenderError,
+            what=f"Rendering {out.name}",
+        )
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -212,10 +286,15 @@ def _encode(inputs: RenderInputs, clip: ClipCandidate, out: Path, graph: Graph |
 def land_in_silence(inputs: RenderInputs, clip: ClipCandidate) -> tuple[ClipCandidate, dict[str, float]]:
     """The clip with its cuts moved into the pauses next to them, and how far each moved."""
     start, end = cuts.land_in_silence(
-        inputs.media_path, clip.start, clip.end,
-        min_d=inputs.min_duration, max_d=inputs.max_duration, media_end=inputs.media.duration,
-        cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout,
-    )  # fmt: skip
+        inputs.media_path,
+        clip.start,
+        clip.end,
+        min_d=inputs.min_duration,
+        max_d=inputs.max_duration,
+        media_end=inputs.media.duration,
+        cancel=inputs.cancel,
+        timeout=inputs.config.ffmpeg_timeout,
+    )
     shift = {"start": round(start - clip.start, 3), "end": round(end - clip.end, 3)}
     return replace(clip, start=start, end=end), shift
 
@@ -224,10 +303,16 @@ def snap_requested(inputs: RenderInputs, clip: ClipCandidate) -> tuple[ClipCandi
     """A re-render's requested range snapped into the pauses within ±1 s (CONTRACTS §9), and how
     far each end moved from the request."""
     start, end = cuts.snap_requested(
-        inputs.media_path, inputs.transcript, clip.start, clip.end,
-        min_d=inputs.min_duration, max_d=inputs.max_duration, media_end=inputs.media.duration,
-        cancel=inputs.cancel, timeout=inputs.config.ffmpeg_timeout,
-    )  # fmt: skip
+        inputs.media_path,
+        inputs.transcript,
+        clip.start,
+        clip.end,
+        min_d=inputs.min_duration,
+        max_d=inputs.max_duration,
+        media_end=inputs.media.duration,
+        cancel=inputs.cancel,
+        timeout=inputs.config.ffmpeg_timeout,
+    )
     shift = {"start": round(start - clip.start, 3), "end": round(end - clip.end, 3)}
     return replace(clip, start=start, end=end), shift
 

@@ -66,13 +66,18 @@ def topology(prefix: str) -> Iterator[Topology]:
             ObjectStore(s3_config(endpoint, BUCKET)).create_bucket()
             (work / "data-web").mkdir()
             env = {
-                "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": BUCKET,
-                "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": ACCESS_KEY, "S3_SECRET_ACCESS_KEY": SECRET_KEY,
+                "STORAGE_BACKEND": "s3",
+                "S3_ENDPOINT_URL": endpoint,
+                "S3_BUCKET": BUCKET,
+                "S3_REGION": "us-east-1",
+                "S3_ACCESS_KEY_ID": ACCESS_KEY,
+                "S3_SECRET_ACCESS_KEY": SECRET_KEY,
                 # The production heartbeat, not the tests' short one.
-                "WORKER_HEARTBEAT_SECONDS": "5", "WORKER_STALE_SECONDS": "30",
+                "WORKER_HEARTBEAT_SECONDS": "5",
+                "WORKER_STALE_SECONDS": "30",
                 # A whole batch is submitted at once by one user (the default limit is 5).
                 "MAX_ACTIVE_JOBS_PER_USER": "100",
-            }  # fmt: skip
+            }
             cluster = Cluster(work / "data-web", pg_url(database), redis_url, extra_env=env)
             try:
                 yield Topology(cluster, work)

@@ -41,8 +41,12 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {server.token()}"}
             with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
                 files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
-                job = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
-                                    data={"options": json.dumps(HEAVY)}).json()  # fmt: skip
+                job = requests.post(
+                    f"{server.base}/api/v1/jobs",
+                    files=files,
+                    headers=headers,
+                    data={"options": json.dumps(HEAVY)},
+                ).json()
             url = f"{server.base}/api/v1/jobs/{job['id']}"
             while requests.get(url, headers=headers).json()["stage"] != "rendering":
                 time.sleep(0.05)

@@ -46,14 +46,24 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {login(client)['access_token']}"}
             base = datetime(2026, 1, 1, tzinfo=UTC)
             rows = [
-                {"id": new_id(), "user_id": user_id, "source_type": "youtube", "priority": 5,
-                 "progress": 100.0, "source_url": f"https://www.youtube.com/watch?v=vid{i:08d}",
-                 "status": random.choice(STATUSES),
-                 "options": {}, "cancel_requested": False, "attempt": 1, "storage_bytes": 0,
-                 "created_at": base + timedelta(seconds=i), "updated_at": base + timedelta(seconds=i),
-                 "queued_at": base + timedelta(seconds=i)}
+                {
+                    "id": new_id(),
+                    "user_id": user_id,
+                    "source_type": "youtube",
+                    "priority": 5,
+                    "progress": 100.0,
+                    "source_url": f"https://www.youtube.com/watch?v=vid{i:08d}",
+                    "status": random.choice(STATUSES),
+                    "options": {},
+                    "cancel_requested": False,
+                    "attempt": 1,
+                    "storage_bytes": 0,
+                    "created_at": base + timedelta(seconds=i),
+                    "updated_at": base + timedelta(seconds=i),
+                    "queued_at": base + timedelta(seconds=i),
+                }
                 for i in range(N)
-            ]  # fmt: skip
+            ]
             with app.app_context():
                 start = time.perf_counter()
                 db.session.execute(Job.__table__.insert(), rows)

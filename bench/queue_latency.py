@@ -56,9 +56,11 @@ def main(samples: int) -> None:
             sock.close()
     for kind, (before_post, after_201) in results.items():
         for name, values in (("from before the POST", before_post), ("from the 201", after_201)):
-            print(f"{kind:>6} job: POST /jobs -> processing, {name:>20}: p50 {pct(values, 0.5):.0f} ms, "
-                  f"p90 {pct(values, 0.9):.0f} ms, p99 {pct(values, 0.99):.0f} ms, max {max(values):.0f} ms "
-                  f"({len(values)} samples)")  # fmt: skip
+            print(
+                f"{kind:>6} job: POST /jobs -> processing, {name:>20}: p50 {pct(values, 0.5):.0f} ms, "
+                f"p90 {pct(values, 0.9):.0f} ms, p99 {pct(values, 0.99):.0f} ms, max {max(values):.0f} ms "
+                f"({len(values)} samples)"
+            )
 
 
 def _create(user: User, kind: str, media: Talk) -> str:

@@ -37,10 +37,23 @@ def main(n: int = 4) -> None:
     config = Config(data_dir=work / "data", render_concurrency=1)
     # The plain clip (source frames and sound, nothing burned in): the overhead of the stage around
     # its encodes. bench/shorts_render.py measures the Shorts render.
-    options = JobOptions(min_clip_duration=15, max_clip_duration=30, max_clips=n, format="original",
-                         caption_style="none", hook_title=False, loudness_target=None)  # fmt: skip
-    ctx = JobContext("bench", work / "job", Source("file", path=video, captions_path=vtt), options, config,
-                     RecordingReporter())  # fmt: skip
+    options = JobOptions(
+        min_clip_duration=15,
+        max_clip_duration=30,
+        max_clips=n,
+        format="original",
+        caption_style="none",
+        hook_title=False,
+        loudness_target=None,
+    )
+    ctx = JobContext(
+        "bench",
+        work / "job",
+        Source("file", path=video, captions_path=vtt),
+        options,
+        config,
+        RecordingReporter(),
+    )
     state = PipelineState()
     for stage in (DownloadStage(), TranscribeStage(), AnalyzeStage()):
         stage.run(ctx, state)

@@ -71,13 +71,44 @@ def source(scenes: int, height: int, fps: int) -> tuple[Path, Transcript]:
         kbps = 2500 if height <= 720 else 4500
         tmp = out.with_suffix(".part.mp4")
         subprocess.run(
-            ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-             "-vf", f"fps={fps},scale={width}:{height}:flags=lanczos",
-             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(2 * fps),
-             "-maxrate", f"{kbps}k", "-bufsize", f"{2 * kbps}k",
-             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", str(tmp)],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-y",
+                "-v",
+                "error",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-vf",
+                f"fps={fps},scale={width}:{height}:flags=lanczos",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "23",
+                "-g",
+                str(2 * fps),
+                "-maxrate",
+                f"{kbps}k",
+                "-bufsize",
+                f"{2 * kbps}k",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-ar",
+                "48000",
+                str(tmp),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         tmp.replace(out)
         words_file.write_text(json.dumps({n: shorts_media(n).speech for n in set(names)}))
     speech = json.loads(words_file.read_text())
@@ -85,8 +116,10 @@ def source(scenes: int, height: int, fps: int) -> tuple[Path, Transcript]:
     for k, name in enumerate(names):
         spans = iter(speech[name])
         for _, text in PHRASES:
-            words = tuple(Word(s + k * SCENE_SECONDS, e + k * SCENE_SECONDS, w)
-                          for w, (s, e) in zip(text.split(), spans, strict=False))  # fmt: skip
+            words = tuple(
+                Word(s + k * SCENE_SECONDS, e + k * SCENE_SECONDS, w)
+                for w, (s, e) in zip(text.split(), spans, strict=False)
+            )
             segments.append(Segment(words[0].start, words[-1].end, text, words))
     return out, Transcript("en", segments, "captions")
 
@@ -163,8 +196,13 @@ class Steps:
 def describe(args: list[str]) -> str:
     """A short name for one subprocess of the render: its program and what it does."""
     joined = " ".join(args)
-    for key, name in (("libx264", "encode"), ("rawvideo", "analysis decode"), ("ebur128", "ebur128"),
-                      ("f32le", "energy"), ("s16le", "energy")):  # fmt: skip
+    for key, name in (
+        ("libx264", "encode"),
+        ("rawvideo", "analysis decode"),
+        ("ebur128", "ebur128"),
+        ("f32le", "energy"),
+        ("s16le", "energy"),
+    ):
         if key in joined:
             return f"{args[0]}:{name}"
     return Path(args[0]).name
@@ -191,8 +229,15 @@ def bare_args(inputs: RenderInputs, clip: Any, out: Path, work: Path) -> list[st
     x, y = (media.width - cw) // 2 // 2 * 2, (media.height - ch) // 2 // 2 * 2
     video = f"[0:v]crop={cw}:{ch}:{x}:{y},scale={width}:{height},setsar=1,{subtitles},format=yuv420p[v]"
     graph = Graph(f"{video};[0:a:0]{audio}[a]", audio="[a]")
-    args = encode_args(media_path, clip.start_time, duration, out, preset=inputs.config.render_preset,
-                       crf=inputs.config.render_crf, graph=graph)  # fmt: skip
+    args = encode_args(
+        media_path,
+        clip.start_time,
+        duration,
+        out,
+        preset=inputs.config.render_preset,
+        crf=inputs.config.render_crf,
+        graph=graph,
+    )
     return args
 
 
@@ -211,8 +256,9 @@ def stage_like(
     analysis then overlaps another's encode), and of the bare encodes `workers` at a time."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         began = time.perf_counter()
-        rendered = list(pool.map(lambda ic: render_clip(inputs, ic[1], ic[0], f"par_{ic[0]:02d}"),
-                                 enumerate(clips, 1)))  # fmt: skip
+        rendered = list(
+            pool.map(lambda ic: render_clip(inputs, ic[1], ic[0], f"par_{ic[0]:02d}"), enumerate(clips, 1))
+        )
         product = time.perf_counter() - began
         args = [bare_args(inputs, r, work / f"bare_par_{r.index:02d}.mp4", work) for r in rendered]
         began = time.perf_counter()
@@ -240,9 +286,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-shorts-render-"))
     config = Config(data_dir=work / "data")  # the product's defaults: preset, crf
     spec = ShortSpec.of(JobOptions.model_validate({"resolution": a.resolution}))
-    inputs = RenderInputs(job_dir=work / "job", media_path=video, media=media, transcript=transcript,
-                          spec=spec, min_duration=max(3.0, a.seconds - 5), max_duration=a.seconds + 10,
-                          config=config, cancel=CancelToken())  # fmt: skip
+    inputs = RenderInputs(
+        job_dir=work / "job",
+        media_path=video,
+        media=media,
+        transcript=transcript,
+        spec=spec,
+        min_duration=max(3.0, a.seconds - 5),
+        max_duration=a.seconds + 10,
+        config=config,
+        cancel=CancelToken(),
+    )
     clips = candidates(a.clips, a.seconds, media.duration, transcript)
     detector.load_detector()  # loaded once per worker process, not per clip
     fonts.caption_font()
@@ -281,9 +335,11 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
         f"detector {detector.detector_name()}"
     )
-    print(f"source: {media.width}x{media.height} {media.fps:g} fps, {media.duration:.1f} s; "
-          f"output {shorts.output_size(spec, media.width, media.height)}, preset {config.render_preset}, "
-          f"crf {config.render_crf}; {a.rounds} round(s), medians per clip")  # fmt: skip
+    print(
+        f"source: {media.width}x{media.height} {media.fps:g} fps, {media.duration:.1f} s; "
+        f"output {shorts.output_size(spec, media.width, media.height)}, preset {config.render_preset}, "
+        f"crf {config.render_crf}; {a.rounds} round(s), medians per clip"
+    )
     print(f"clips: {len(clips)}, {seconds:.1f} s of video; layouts: {', '.join(layouts)}")
     print(f"product render_clip wall: {whole:6.2f} s  per clip {[round(t, 2) for t in med['pw']]}")
     print(f"bare ffmpeg wall:         {minimum:6.2f} s  per clip {[round(t, 2) for t in med['bw']]}")
@@ -315,8 +371,10 @@ def main() -> None:
     if a.concurrency > 1:
         par = [stage_like(inputs, clips, a.concurrency, work) for _ in range(a.rounds)]
         pw, bw = statistics.median(p for p, _ in par), statistics.median(b for _, b in par)
-        print(f"{a.concurrency} clips at a time (the stage's render_concurrency): product {pw:.2f} s, "
-              f"bare {bw:.2f} s, whole / bare {pw / bw:.3f}")  # fmt: skip
+        print(
+            f"{a.concurrency} clips at a time (the stage's render_concurrency): product {pw:.2f} s, "
+            f"bare {bw:.2f} s, whole / bare {pw / bw:.3f}"
+        )
 
 
 if __name__ == "__main__":

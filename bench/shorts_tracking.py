@@ -41,11 +41,29 @@ def upscaled(m: ShortsMedia, repeats: int = 3) -> tuple[Path, float]:
     """The clip looped `repeats` times at 1280x720 (a realistic source size for the speed figure)."""
     out = cache_dir() / f"{m.name}-720p.mp4"
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-stream_loop", str(repeats - 1), "-i", str(m.video),
-         "-vf", "scale=1280:720", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-an",
-         str(out)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-stream_loop",
+            str(repeats - 1),
+            "-i",
+            str(m.video),
+            "-vf",
+            "scale=1280:720",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-an",
+            str(out),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     return out, m.duration * repeats
 
 

@@ -54,8 +54,12 @@ def main() -> None:
                 with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
                     files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
                     options = {"min_clip_duration": 5, "max_clip_duration": 20, "max_clips": 3}
-                    requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
-                                  data={"options": json.dumps(options)})  # fmt: skip
+                    requests.post(
+                        f"{server.base}/api/v1/jobs",
+                        files=files,
+                        headers=headers,
+                        data={"options": json.dumps(options)},
+                    )
                 done.wait(120)
             transport = client.transport()
             client.disconnect()

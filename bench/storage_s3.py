@@ -29,8 +29,15 @@ from tests.media import talk
 from tests.pipeline.conftest import RecordingReporter
 from tests.storage.weed import s3_config, seaweedfs
 
-OPTIONS = JobOptions(min_clip_duration=5, max_clip_duration=20, max_clips=2, format="original",
-                     caption_style="none", hook_title=False, loudness_target=None)  # fmt: skip
+OPTIONS = JobOptions(
+    min_clip_duration=5,
+    max_clip_duration=20,
+    max_clips=2,
+    format="original",
+    caption_style="none",
+    hook_title=False,
+    loudness_target=None,
+)
 
 
 def run_job(config: Config, job_id: str, media: Path, captions: Path) -> tuple[float, RecordingReporter]:

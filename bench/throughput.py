@@ -55,17 +55,21 @@ def main(jobs: int) -> None:
         user = sign_up(base, "bench@example.com")
         results = {workers: run_batch(topo, user, workers, jobs) for workers in (1, 2)}
     for workers, (wall, cpu) in results.items():
-        print(f"{workers} worker(s): {jobs} jobs in {wall:.1f} s = {jobs * 3600 / wall:.0f} jobs/h; "
-              f"worker CPU {cpu:.1f} s ({cpu / wall:.2f} cores busy on average)")  # fmt: skip
+        print(
+            f"{workers} worker(s): {jobs} jobs in {wall:.1f} s = {jobs * 3600 / wall:.0f} jobs/h; "
+            f"worker CPU {cpu:.1f} s ({cpu / wall:.2f} cores busy on average)"
+        )
     ratio = results[1][0] / results[2][0]
     print(f"ratio 2w/1w: x{ratio:.2f}")
     busy = {w: cpu / wall for w, (wall, cpu) in results.items()}
     # The explanation follows the measured figures rather than an assumption about ffmpeg.
-    print(f"note: this machine has {os.cpu_count()} cores. One worker kept {busy[1]:.2f} of them busy: "
-          "besides libx264's threaded encode, a job spends time in single-threaded work (probing, "
-          "analysis, filters) and waiting on the bucket, which a second worker fills. Two workers "
-          f"kept {busy[2]:.2f} busy; the cores, not the queue, cap the ratio below x2. With a host "
-          "per worker it would approach x2.")  # fmt: skip
+    print(
+        f"note: this machine has {os.cpu_count()} cores. One worker kept {busy[1]:.2f} of them busy: "
+        "besides libx264's threaded encode, a job spends time in single-threaded work (probing, "
+        "analysis, filters) and waiting on the bucket, which a second worker fills. Two workers "
+        f"kept {busy[2]:.2f} busy; the cores, not the queue, cap the ratio below x2. With a host "
+        "per worker it would approach x2."
+    )
 
 
 if __name__ == "__main__":

@@ -106,8 +106,17 @@ def with_curl(base: str, path: Path, workdir: Path) -> float:
     for index, (start, piece) in enumerate(pieces):
         end = start + piece.stat().st_size - 1
         command += [] if index == 0 else ["--next"]
-        command += ["-o", "/dev/null", "-T", str(piece), "-H", f"Content-Range: bytes {start}-{end}/{size}",
-                    "-H", "Expect:", session]  # fmt: skip
+        command += [
+            "-o",
+            "/dev/null",
+            "-T",
+            str(piece),
+            "-H",
+            f"Content-Range: bytes {start}-{end}/{size}",
+            "-H",
+            "Expect:",
+            session,
+        ]
     subprocess.run(command, check=True)
     return time.perf_counter() - started
 

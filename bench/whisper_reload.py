@@ -26,13 +26,21 @@ def main(model: str | None = None) -> None:
         whisper.get_model(model, "cpu", "default")
         load_time = time.perf_counter() - loaded
         transcript = whisper.transcribe(
-            t.video, model=model, device="cpu", compute_type="default", language="en",
-            duration=t.duration, cancel=CancelToken(), on_progress=lambda _f: None,
-        )  # fmt: skip
+            t.video,
+            model=model,
+            device="cpu",
+            compute_type="default",
+            language="en",
+            duration=t.duration,
+            cancel=CancelToken(),
+            on_progress=lambda _f: None,
+        )
         total = time.perf_counter() - started
         loads = whisper.LOAD_COUNT["loads"]
-        print(f"call {attempt}: model load {load_time * 1000:.1f} ms, total {total:.2f} s, "
-              f"{len(transcript.segments)} segments, loads so far = {loads}")  # fmt: skip
+        print(
+            f"call {attempt}: model load {load_time * 1000:.1f} ms, total {total:.2f} s, "
+            f"{len(transcript.segments)} segments, loads so far = {loads}"
+        )
     assert whisper.LOAD_COUNT["loads"] == 1, "the model was loaded twice"
     print("second transcription reused the cached model: yes")
 

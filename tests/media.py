@@ -275,20 +275,47 @@ def make_video(audio: Path, out: Path, duration: float, size: str = "320x180", f
     """testsrc2 (colourful, never black) muxed with `audio`, H.264/AAC MP4."""
     subprocess.run(
         [
-            "ffmpeg", "-nostdin", "-y", "-v", "error",
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}:duration={duration:.3f}",
-            "-i", str(audio), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(fps * 2),
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", str(out),
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate={fps}:duration={duration:.3f}",
+            "-i",
+            str(audio),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            str(fps * 2),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-shortest",
+            str(out),
         ],
         check=True,
-    )  # fmt: skip
+    )
 
 
 # --- tiny random-weight Whisper model ---------------------------------------------------------
 
 SPECIALS_BEFORE_LANG = ["<|endoftext|>", "<|startoftranscript|>"]
-SPECIALS_AFTER_LANG = ["<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
-                       "<|nocaptions|>", "<|notimestamps|>"]  # fmt: skip
+SPECIALS_AFTER_LANG = [
+    "<|translate|>",
+    "<|transcribe|>",
+    "<|startoflm|>",
+    "<|startofprev|>",
+    "<|nocaptions|>",
+    "<|notimestamps|>",
+]
 
 
 def _byte_tokens() -> list[str]:
@@ -470,10 +497,16 @@ class OpenAIMock:
         i = hits[0]
         start, end = lines[i][0], lines[min(i + 4, len(lines) - 1)][1]
         clip: dict[str, Any] = {
-            "start_time": start, "end_time": end, "score": 0.92, "title": "The secret nobody tells you " * 6,
-            "description": "A strong hook.", "reasoning": "Bold claim and numbers.",
-            "key_quote": lines[i][2][:40], "criteria_matched": ["viral_hooks"], "tags": ["money"],
-        }  # fmt: skip
+            "start_time": start,
+            "end_time": end,
+            "score": 0.92,
+            "title": "The secret nobody tells you " * 6,
+            "description": "A strong hook.",
+            "reasoning": "Bold claim and numbers.",
+            "key_quote": lines[i][2][:40],
+            "criteria_matched": ["viral_hooks"],
+            "tags": ["money"],
+        }
         if mode == "out_of_range":
             clip["start_time"], clip["end_time"] = start - 500, end + 5000
         elif mode == "string_times":
@@ -535,8 +568,12 @@ def _mmss(seconds: float) -> str:
 
 def _completion(content: str, model: str) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }  # fmt: skip
+    }

@@ -63,8 +63,11 @@ def _photo(name: str, side: int) -> Photo:
     if name == "mirrored":  # the astronaut flipped left-right: a second frontal face
         flipped = _photo("astronaut", side)
         fx, fy, fw, fh = flipped.face
-        return Photo(flipped.image[:, ::-1].copy(), (side - fx - fw, fy, fw, fh),
-                     (side - flipped.mouth[0], flipped.mouth[1]))  # fmt: skip
+        return Photo(
+            flipped.image[:, ::-1].copy(),
+            (side - fx - fw, fy, fw, fh),
+            (side - flipped.mouth[0], flipped.mouth[1]),
+        )
     if name == "astronaut":
         img, top, left, face, mouth = skimage.data.astronaut(), 30, 127, (180, 82, 94, 94), (220, 147)
     else:
@@ -145,12 +148,47 @@ PHRASES = [(0.4, "the garden committee meets every monday"), (4.6, "bring your g
 
 def _encode(frames: list[np.ndarray], wav: Path, out: Path) -> None:
     proc = subprocess.Popen(
-        ["ffmpeg", "-nostdin", "-y", "-v", "error",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS), "-i", "pipe:0",
-         "-i", str(wav), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-g", str(FPS * 2),
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-b:a", "64k", "-shortest", str(out)],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{WIDTH}x{HEIGHT}",
+            "-r",
+            str(FPS),
+            "-i",
+            "pipe:0",
+            "-i",
+            str(wav),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "20",
+            "-g",
+            str(FPS * 2),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-b:a",
+            "64k",
+            "-shortest",
+            str(out),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdin is not None
     for frame in frames:
         proc.stdin.write(frame.tobytes())

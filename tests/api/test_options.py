@@ -24,9 +24,12 @@ def test_a_model_outside_the_allow_list_is_refused(
 ) -> None:
     for response in (
         client.put("/api/v1/settings", headers=auth_headers, json={"whisper_model": model}),
-        client.post("/api/v1/jobs", headers=auth_headers,
-                    json={"source_url": "https://youtu.be/dQw4w9WgXcQ", "options": {"whisper_model": model}}),
-    ):  # fmt: skip
+        client.post(
+            "/api/v1/jobs",
+            headers=auth_headers,
+            json={"source_url": "https://youtu.be/dQw4w9WgXcQ", "options": {"whisper_model": model}},
+        ),
+    ):
         assert response.status_code == 400, response.get_json()
         error = response.get_json()["error"]
         assert list(error["fields"]) == ["whisper_model"]
@@ -84,9 +87,12 @@ def test_shorts_options_are_checked(
 ) -> None:
     for response in (
         client.put("/api/v1/settings", headers=auth_headers, json=options),
-        client.post("/api/v1/jobs", headers=auth_headers,
-                    json={"source_url": "https://youtu.be/dQw4w9WgXcQ", "options": options}),
-    ):  # fmt: skip
+        client.post(
+            "/api/v1/jobs",
+            headers=auth_headers,
+            json={"source_url": "https://youtu.be/dQw4w9WgXcQ", "options": options},
+        ),
+    ):
         assert response.status_code == 400, response.get_json()
         fields = response.get_json()["error"]["fields"]
         assert field in fields or f"options.{field}" in fields, response.get_json()
@@ -112,12 +118,32 @@ def test_an_original_clip_may_be_longer_and_loudness_can_be_turned_off(
 def test_cli_shorts_flags() -> None:
     from backend.pipeline.options import cli_values
 
-    args = build_parser().parse_args(["talk.mp4", "--format", "square", "--resolution", "720p",
-                                      "--layout", "split", "--caption-style", "bold", "--no-hook-title",
-                                      "--loudness-target", "off"])  # fmt: skip
+    args = build_parser().parse_args(
+        [
+            "talk.mp4",
+            "--format",
+            "square",
+            "--resolution",
+            "720p",
+            "--layout",
+            "split",
+            "--caption-style",
+            "bold",
+            "--no-hook-title",
+            "--loudness-target",
+            "off",
+        ]
+    )
     values = cli_values(args)
-    assert values == {**values, "format": "square", "resolution": "720p", "layout": "split",
-                      "caption_style": "bold", "hook_title": False, "loudness_target": None}  # fmt: skip
+    assert values == {
+        **values,
+        "format": "square",
+        "resolution": "720p",
+        "layout": "split",
+        "caption_style": "bold",
+        "hook_title": False,
+        "loudness_target": None,
+    }
     louder = cli_values(build_parser().parse_args(["t.mp4", "--loudness-target", "-16"]))
     assert louder["loudness_target"] == -16.0
     with pytest.raises(SystemExit):

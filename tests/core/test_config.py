@@ -48,8 +48,12 @@ def test_cookie_secure_defaults_to_on_in_production_only(tmp_path: Path) -> None
     # An explicit choice wins either way (e.g. a plain-HTTP intranet deployment).
     assert secure(APP_ENV="production", COOKIE_SECURE="false") is False
     assert secure(APP_ENV="development", COOKIE_SECURE="true") is True
-    assert finalize(Config(app_env="production", data_dir=tmp_path, secret_key=KEY_A,
-                           jwt_secret_key=KEY_B)).cookie_secure is True  # fmt: skip
+    assert (
+        finalize(
+            Config(app_env="production", data_dir=tmp_path, secret_key=KEY_A, jwt_secret_key=KEY_B)
+        ).cookie_secure
+        is True
+    )
 
 
 def test_production_cookies_carry_the_secure_flag(tmp_path: Path) -> None:

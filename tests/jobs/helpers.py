@@ -15,8 +15,12 @@ from tests.media import Talk
 # The plain clip (source frames and sound, nothing burned in): the job-mechanics tests do not pay
 # a 1080x1920 encode per clip; the Shorts render has its own tests (test_rerender.py,
 # tests/pipeline/test_shorts_render.py) and the default options are used there.
-PLAIN_RENDER: dict[str, Any] = {"format": "original", "caption_style": "none", "hook_title": False,
-                                "loudness_target": None}  # fmt: skip
+PLAIN_RENDER: dict[str, Any] = {
+    "format": "original",
+    "caption_style": "none",
+    "hook_title": False,
+    "loudness_target": None,
+}
 # Short clips keep every run to a few seconds of ffmpeg on the ~85 s generated talk.
 SHORT_CLIPS: dict[str, Any] = {"min_clip_duration": 5, "max_clip_duration": 20, "max_clips": 2}
 FAST_OPTIONS: dict[str, Any] = {**SHORT_CLIPS, **PLAIN_RENDER}
@@ -38,13 +42,21 @@ def job(client: FlaskClient, headers: dict[str, str], job_id: str) -> dict[str, 
     return dict(response.get_json())
 
 
-def wait_status(client: FlaskClient, headers: dict[str, str], job_id: str, *statuses: str,
-                timeout: float = 90.0) -> dict[str, Any]:  # fmt: skip
+def wait_status(
+    client: FlaskClient, headers: dict[str, str], job_id: str, *statuses: str, timeout: float = 90.0
+) -> dict[str, Any]:
     return dict(wait_for(lambda: (j := job(client, headers, job_id))["status"] in statuses and j, timeout))
 
 
-def upload(client: FlaskClient, headers: dict[str, str], media: Talk, *, captions: bool = True,
-           options: dict[str, Any] | None = None, priority: int | None = None) -> Any:  # fmt: skip
+def upload(
+    client: FlaskClient,
+    headers: dict[str, str],
+    media: Talk,
+    *,
+    captions: bool = True,
+    options: dict[str, Any] | None = None,
+    priority: int | None = None,
+) -> Any:
     import json
 
     data: dict[str, Any] = {

@@ -70,8 +70,10 @@ def test_cancel_during_download(
 ) -> None:
     body = {"source_url": f"http://{slow_site}/index.html", "options": FAST_OPTIONS}
     job_id = client.post("/api/v1/jobs", json=body, headers=auth_headers).get_json()["id"]
-    wait_for(lambda: (j := job(client, auth_headers, job_id))["stage"] == "downloading" and j["progress"] > 0,
-             timeout=30)  # fmt: skip
+    wait_for(
+        lambda: (j := job(client, auth_headers, job_id))["stage"] == "downloading" and j["progress"] > 0,
+        timeout=30,
+    )
     elapsed, final = cancel_and_time(client, auth_headers, job_id)
     assert elapsed < 3.0 and final["stage"] is None and final["error_message"] is None
     assert children() == []

@@ -17,8 +17,13 @@ from tests.conftest import register
 def _job(app: Flask, user_id: str, status: str, hours_ago: float) -> str:
     config = app.extensions[CONFIG_KEY]
     with app.app_context():
-        job = Job(user_id=user_id, source_type="upload", status=status, storage_bytes=3,
-                  completed_at=utcnow() - timedelta(hours=hours_ago))  # fmt: skip
+        job = Job(
+            user_id=user_id,
+            source_type="upload",
+            status=status,
+            storage_bytes=3,
+            completed_at=utcnow() - timedelta(hours=hours_ago),
+        )
         db.session.add(job)
         db.session.commit()
         folder = storage.job_dir(config, job.id)

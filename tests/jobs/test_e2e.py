@@ -37,8 +37,11 @@ def run_and_check(
     assert response.status_code == 201, response.get_json()
     job_id = response.get_json()["id"]
     events: list[dict[str, Any]] = []
-    wait_for(lambda: events.extend(sock.get_received()) or any(
-        e["name"] in {"job_completed", "job_failed"} for e in events), timeout=120)  # fmt: skip
+    wait_for(
+        lambda: events.extend(sock.get_received())
+        or any(e["name"] in {"job_completed", "job_failed"} for e in events),
+        timeout=120,
+    )
     assert [e for e in events if e["name"] == "job_failed"] == []
     detail = client.get(f"/api/v1/jobs/{job_id}", headers=headers).get_json()
     assert detail["status"] == "completed" and detail["progress"] == 100 and detail["clips"]
@@ -76,8 +79,13 @@ def test_captions_path_from_an_allow_listed_page(
     site: str,
 ) -> None:
     body = {"source_url": f"{site}/index.html", "options": FAST_OPTIONS}
-    detail = run_and_check(app, client, auth_headers, user_token,
-                           lambda: client.post("/api/v1/jobs", json=body, headers=auth_headers))  # fmt: skip
+    detail = run_and_check(
+        app,
+        client,
+        auth_headers,
+        user_token,
+        lambda: client.post("/api/v1/jobs", json=body, headers=auth_headers),
+    )
     assert detail["source_type"] == "url" and detail["video_title"]
     transcript = client.get(f"/api/v1/jobs/{detail['id']}/transcript", headers=auth_headers).get_json()
     assert transcript["source"] == "captions"

@@ -10,9 +10,12 @@ from tests.media import Talk
 
 
 def test_other_users_ids_are_404_everywhere(
-    client: FlaskClient, auth_headers: dict[str, str], other_headers: dict[str, str], manager: JobManager,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    other_headers: dict[str, str],
+    manager: JobManager,
     media: Talk,
-) -> None:  # fmt: skip
+) -> None:
     job_id = upload(client, auth_headers, media).get_json()["id"]
     assert wait_status(client, auth_headers, job_id, "completed", "failed")["status"] == "completed"
     clip_id = client.get(f"/api/v1/jobs/{job_id}", headers=auth_headers).get_json()["clips"][0]["id"]
@@ -52,8 +55,9 @@ def test_clip_patch_and_delete(
     wait_status(client, auth_headers, job_id, "completed", "failed")
     clips = client.get(f"/api/v1/clips?job_id={job_id}", headers=auth_headers).get_json()["items"]
     assert [c["score"] for c in clips] == sorted((c["score"] for c in clips), reverse=True)
-    patched = client.patch(f"/api/v1/clips/{clips[0]['id']}", json={"title": "Better", "tags": ["a"]},
-                           headers=auth_headers)  # fmt: skip
+    patched = client.patch(
+        f"/api/v1/clips/{clips[0]['id']}", json={"title": "Better", "tags": ["a"]}, headers=auth_headers
+    )
     assert patched.status_code == 200 and patched.get_json()["title"] == "Better"
     assert (
         client.patch(

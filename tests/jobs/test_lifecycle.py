@@ -130,8 +130,10 @@ class RecordingProcessor:
 def test_priority_order_is_higher_first_then_fifo(
     app: Flask, client: FlaskClient, auth_headers: dict[str, str]
 ) -> None:
-    ids = {name: create_url_job(client, auth_headers, priority)["id"]
-           for name, priority in [("low", 1), ("mid-a", 5), ("high", 9), ("mid-b", 5)]}  # fmt: skip
+    ids = {
+        name: create_url_job(client, auth_headers, priority)["id"]
+        for name, priority in [("low", 1), ("mid-a", 5), ("high", 9), ("mid-b", 5)]
+    }
     positions = {
         j["id"]: j["queue_position"]
         for j in client.get("/api/v1/jobs", headers=auth_headers).get_json()["items"]
@@ -194,4 +196,7 @@ def test_a_run_that_lost_its_job_to_another_worker_records_nothing(
         db.session.expire_all()
         row = db.session.get(Job, job_id)
         assert row is not None and (row.status, row.progress, row.error_message) == (
-            "failed", 40.0, "the new run failed")  # fmt: skip
+            "failed",
+            40.0,
+            "the new run failed",
+        )

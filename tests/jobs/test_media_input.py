@@ -71,10 +71,23 @@ def test_an_image_sequence_name_is_refused(
     client: FlaskClient, auth_headers: dict[str, str], media: Talk
 ) -> None:
     frame = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", f"file:{media.video}", "-frames:v", "1", "-f", "image2pipe",
-         "-c:v", "mjpeg", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            f"file:{media.video}",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "mjpeg",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     for name in ("frame%03d.jpg", "frame%03d.mp4", "frame.jpg"):
         response = _post(client, auth_headers, frame, name)
         assert response.status_code == 415, (name, response.get_json())

@@ -29,8 +29,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "APP_ENV": "development", "BCRYPT_ROUNDS": "4",
-           "JOB_WORKERS": "1", "RENDER_PRESET": "veryslow", "RENDER_CONCURRENCY": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "APP_ENV": "development",
+        "BCRYPT_ROUNDS": "4",
+        "JOB_WORKERS": "1",
+        "RENDER_PRESET": "veryslow",
+        "RENDER_CONCURRENCY": "1",
+    }
     name = None
     if DB_KIND == "postgresql":
         name = create_pg_database()
@@ -49,8 +56,12 @@ class Server:
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
-            cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for(self._up, timeout=60, step=0.2)
 
     def _up(self) -> bool:
@@ -82,8 +93,12 @@ def test_sigkill_mid_job_then_restart_completes_without_duplicates(
         headers = {"Authorization": f"Bearer {token}"}
         with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
             files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
-            created = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
-                                    data={"options": json.dumps(FAST_OPTIONS)})  # fmt: skip
+            created = requests.post(
+                f"{server.base}/api/v1/jobs",
+                files=files,
+                headers=headers,
+                data={"options": json.dumps(FAST_OPTIONS)},
+            )
         assert created.status_code == 201, created.text
         job_id = created.json()["id"]
 
@@ -132,12 +147,16 @@ def test_sigkill_mid_rerender_keeps_the_previous_version_then_recovers(
         with media.video.open("rb") as video, media.vtt.open("rb") as vtt:
             files = {"file": ("talk.mp4", video), "captions": ("talk.vtt", vtt)}
             options = json.dumps({**SHORT_CLIPS, "max_clips": 1})  # a Short (the defaults)
-            created = requests.post(f"{server.base}/api/v1/jobs", files=files, headers=headers,
-                                    data={"options": options})  # fmt: skip
+            created = requests.post(
+                f"{server.base}/api/v1/jobs", files=files, headers=headers, data={"options": options}
+            )
         job_id = created.json()["id"]
         job_url = f"{server.base}/api/v1/jobs/{job_id}"
-        final = wait_for(lambda: (j := requests.get(job_url, headers=headers).json())["status"]
-                         in {"completed", "failed"} and j, timeout=180)  # fmt: skip
+        final = wait_for(
+            lambda: (j := requests.get(job_url, headers=headers).json())["status"] in {"completed", "failed"}
+            and j,
+            timeout=180,
+        )
         assert final["status"] == "completed", final["error_message"]
         clip = requests.get(f"{server.base}/api/v1/clips", params={"job_id": job_id}, headers=headers).json()
         before = clip["items"][0]
@@ -147,8 +166,11 @@ def test_sigkill_mid_rerender_keeps_the_previous_version_then_recovers(
     clips_dir = Path(server_env["DATA_DIR"]) / "jobs" / job_id / "clips"
     slow = Server(server_env, tmp_path / "server.log")  # veryslow: the encode is still running when killed
     try:
-        response = requests.post(f"{slow.base}/api/v1/clips/{before['id']}/render", headers=headers,
-                                 json={"layout": "fit", "caption_style": "clean"})  # fmt: skip
+        response = requests.post(
+            f"{slow.base}/api/v1/clips/{before['id']}/render",
+            headers=headers,
+            json={"layout": "fit", "caption_style": "clean"},
+        )
         assert response.status_code == 202, response.text
         wait_for(lambda: any(clips_dir.glob(".clip_01-v1.tmp.mp4")), timeout=60, step=0.05)
     finally:

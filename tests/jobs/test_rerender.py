@@ -48,10 +48,26 @@ def finished_job(
 def video_audio_db(video: Path) -> np.ndarray:
     """dBFS per 10 ms of the uploaded video's own audio (decoded here with ffmpeg, 16 kHz mono)."""
     raw = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-vn", "-ac", "1", "-ar", "16000",
-         "-f", "s16le", "-"],
-        check=True, capture_output=True, timeout=120,
-    ).stdout  # fmt: skip
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(video),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-f",
+            "s16le",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    ).stdout
     return frame_db(np.frombuffer(raw, dtype="<i2"), 16000)
 
 
@@ -102,8 +118,13 @@ def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
     token = auth_headers["Authorization"].split()[1]
     sock = socketio.test_client(app, flask_test_client=client, auth={"token": token})
     try:
-        wanted = {"start_time": before["start_time"] + 1.3, "end_time": before["end_time"] - 1.7,
-                  "layout": "fit", "caption_style": "bold", "loudness_target": None}  # fmt: skip
+        wanted = {
+            "start_time": before["start_time"] + 1.3,
+            "end_time": before["end_time"] - 1.7,
+            "layout": "fit",
+            "caption_style": "bold",
+            "loudness_target": None,
+        }
         response = client.post(f"/api/v1/clips/{before['id']}/render", json=wanted, headers=auth_headers)
         assert response.status_code == 202, response.get_json()
         assert response.get_json()["render_status"] in ("queued", "rendering")
@@ -111,8 +132,12 @@ def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
         assert again.status_code == 409 and again.get_json()["error"]["code"]
         # Meanwhile the previous version is what is served, whole.
         assert client.get(before["assets"]["video_url"], headers=auth_headers).data == old_video
-        after = wait_for(lambda: (c := get_clip(client, auth_headers, before["id"]))["render_status"]
-                         not in ("queued", "rendering") and c, timeout=120)  # fmt: skip
+        after = wait_for(
+            lambda: (c := get_clip(client, auth_headers, before["id"]))["render_status"]
+            not in ("queued", "rendering")
+            and c,
+            timeout=120,
+        )
         received: list[dict[str, Any]] = []
 
         def updates() -> list[dict[str, Any]]:  # sent right after the commit the GET above saw
@@ -154,9 +179,13 @@ def test_trim_layout_and_style_rerender_keeps_old_files_until_done(
 
 
 def test_rerender_is_refused_while_the_job_processes_and_for_bad_options(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], other_headers: dict[str, str],
-    manager: JobManager, media: Talk,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    other_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+) -> None:
     job_id, clips = finished_job(client, auth_headers, media)
     url = f"/api/v1/clips/{clips[0]['id']}/render"
     bad = client.post(url, json={"format": "vertical", "resolution": "original"}, headers=auth_headers)

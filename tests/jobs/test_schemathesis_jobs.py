@@ -18,8 +18,11 @@ schemathesis.experimental.OPEN_API_3_1.enable()
 def config_overrides() -> dict[str, Any]:
     """YouTube configured (no Google call is reached by these inputs), so its endpoints are
     fuzzed past the 503 that an unconfigured server rightly answers."""
-    return {"google_client_id": "fuzz-client.apps.googleusercontent.com", "google_client_secret": "fuzz",
-            "token_encryption_key": (Fernet.generate_key().decode(),)}  # fmt: skip
+    return {
+        "google_client_id": "fuzz-client.apps.googleusercontent.com",
+        "google_client_secret": "fuzz",
+        "token_encryption_key": (Fernet.generate_key().decode(),),
+    }
 
 
 @pytest.fixture

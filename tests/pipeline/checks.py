@@ -18,8 +18,9 @@ from backend.pipeline.transcript import Transcript
 def ffprobe_streams(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
+        check=True,
+        capture_output=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -32,16 +33,34 @@ def on_boundary(t: float, transcript: Transcript, tol: float = 0.05) -> bool:
 def level_db(source: Path, at: float, span: float = 0.03) -> float:
     """RMS dBFS of `source`'s audio in [at - span, at + span] (decoded here, independently)."""
     pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-ss", f"{max(0.0, at - span):.3f}", "-i", str(source), "-t",
-         f"{2 * span:.3f}", "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-ss",
+            f"{max(0.0, at - span):.3f}",
+            "-i",
+            str(source),
+            "-t",
+            f"{2 * span:.3f}",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-f",
+            "s16le",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
     return float(20 * np.log10(np.sqrt(np.mean(samples**2)) + 1e-9)) if samples.size else -180.0
 
 
-def assert_cut_in_pause(clip_start: float, clip_end: float, shift: dict | None, transcript: Transcript,
-                        source: Path | None) -> None:  # fmt: skip
+def assert_cut_in_pause(
+    clip_start: float, clip_end: float, shift: dict | None, transcript: Transcript, source: Path | None
+) -> None:
     """A cut lies within MAX_SHIFT of a transcript boundary and, in the audio, in a pause (no word)."""
     assert shift is not None, "the clip does not report how far its cuts moved"
     for cut, moved in ((clip_start, shift["start"]), (clip_end, shift["end"])):

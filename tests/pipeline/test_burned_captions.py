@@ -78,9 +78,21 @@ class Render:
 def _frames(source: str, width: int, height: int, duration: float, vf: list[str]) -> Iterator[np.ndarray]:
     spec = f"{source}{':' if '=' in source else '='}s={width}x{height}:r={FPS}:d={duration}"
     args = [
-        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", spec,
-        "-vf", ",".join(["format=rgb24", *vf]), "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-    ]  # fmt: skip
+        "ffmpeg",
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        spec,
+        "-vf",
+        ",".join(["format=rgb24", *vf]),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]
     for block in ffmpeg.stream_stdout(args, block_size=width * height * 3, timeout=120):
         yield np.frombuffer(block, np.uint8).reshape(height, width, 3)
 
@@ -155,8 +167,12 @@ class SafeArea:
 
     @classmethod
     def of(cls, width: int, height: int) -> SafeArea:
-        return cls(math.ceil(0.15 * height), math.floor(0.80 * height) - 1, math.ceil(0.12 * width),
-                   math.floor(0.88 * width) - 1)  # fmt: skip
+        return cls(
+            math.ceil(0.15 * height),
+            math.floor(0.80 * height) - 1,
+            math.ceil(0.12 * width),
+            math.floor(0.88 * width) - 1,
+        )
 
 
 def extent(frames: list[FrameDiff]) -> tuple[int, int, int, int]:
@@ -222,16 +238,19 @@ def title_only_render(tmp_path_factory: pytest.TempPathFactory) -> Render:
 # --- safe area ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["highlight_render", "clean_render", "bold_title_render", "square_render",
-                                  "title_only_render"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["highlight_render", "clean_render", "bold_title_render", "square_render", "title_only_render"]
+)
 def test_every_burned_pixel_is_inside_the_safe_area(name: str, request: pytest.FixtureRequest) -> None:
     r: Render = request.getfixturevalue(name)
     top, bottom, left, right = assert_in_safe_area(r)
     safe = SafeArea.of(r.width, r.height)
     # centred: the side margins differ by no more than the shadow offset and rounding
     assert abs((left - safe.left) - (safe.right - right)) <= 40, (left, right)
-    print(f"{name}: rows {top}..{bottom} (allowed {safe.top}..{safe.bottom}), "
-          f"cols {left}..{right} (allowed {safe.left}..{safe.right})")  # fmt: skip
+    print(
+        f"{name}: rows {top}..{bottom} (allowed {safe.top}..{safe.bottom}), "
+        f"cols {left}..{right} (allowed {safe.left}..{safe.right})"
+    )
 
 
 @pytest.mark.parametrize("name", ["bold_title_render", "square_render", "title_only_render"])
@@ -329,11 +348,25 @@ def test_renderable_drops_what_the_font_cannot_draw() -> None:
 def test_emoji_render_identically_to_the_text_without_them(tmp_path: Path) -> None:
     def doc(with_emoji: bool) -> str:
         fire, sparkle = ("🔥", "✨") if with_emoji else ("", "")
-        seg = Segment(10.0, 11.5, "x", (Word(10.1, 10.5, f"Hot{fire}"), Word(10.55, 10.7, f"{fire}{sparkle}"),
-                                        Word(10.72, 10.8, f"{sparkle}take!")))  # fmt: skip
+        seg = Segment(
+            10.0,
+            11.5,
+            "x",
+            (
+                Word(10.1, 10.5, f"Hot{fire}"),
+                Word(10.55, 10.7, f"{fire}{sparkle}"),
+                Word(10.72, 10.8, f"{sparkle}take!"),
+            ),
+        )
         words = clip_words(Transcript("en", [seg], "whisper"), 10.0, 11.5)
-        return build_ass(words, style="highlight", width=1080, height=1920,
-                         title=f"{fire} Big news {sparkle}today", duration=0.8)  # fmt: skip
+        return build_ass(
+            words,
+            style="highlight",
+            width=1080,
+            height=1920,
+            title=f"{fire} Big news {sparkle}today",
+            duration=0.8,
+        )
 
     with_emoji = render(tmp_path / "emoji", doc(True), duration=0.8)
     without = render(tmp_path / "plain", doc(False), duration=0.8)

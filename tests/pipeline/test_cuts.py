@@ -62,8 +62,9 @@ def test_fit_keeps_duration_bounds_inside_the_pauses() -> None:
 
 def test_real_audio_cut_moves_out_of_the_first_word(talk_media: Talk) -> None:
     (on, off), (next_on, _) = talk_media.speech[5], talk_media.speech[6]
-    start, end = land_in_silence(talk_media.video, on + 0.08, off - 0.046, min_d=1.0, max_d=60.0,
-                                 media_end=talk_media.duration)  # fmt: skip
+    start, end = land_in_silence(
+        talk_media.video, on + 0.08, off - 0.046, min_d=1.0, max_d=60.0, media_end=talk_media.duration
+    )
     assert talk_media.speech[4][1] < start < on and off < end < next_on
 
 

@@ -110,8 +110,11 @@ def test_hang_ends_with_timeout_and_job_falls_back(make_ctx: MakeCtx, pipeline_c
 def test_hang_without_fallback_fails_naming_the_timeout(make_ctx: MakeCtx, pipeline_config) -> None:
     with OpenAIMock(modes=["hang"], hang_seconds=10).running() as mock:
         config = pipeline_config.with_overrides(
-            openai_api_key="test", openai_base_url=mock.url, openai_timeout=0.5, openai_max_retries=0,
+            openai_api_key="test",
+            openai_base_url=mock.url,
+            openai_timeout=0.5,
+            openai_max_retries=0,
             llm_fallback_to_local=False,
-        )  # fmt: skip
+        )
         with pytest.raises(AnalysisError, match="0.5 s timeout"):
             VideoProcessor(config).run(make_ctx(config=config))

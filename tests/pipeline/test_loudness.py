@@ -56,8 +56,26 @@ def levelled(speech: Path, lufs: float, out: Path, *, squash: bool) -> Path:
             low, high = (mid, high) if level < lufs else (low, mid)
     else:
         render(lufs - render(0.0))
-    run(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=12", "-i", str(probe), "-c:v", "libx264",
-         "-preset", "ultrafast", "-c:a", "aac", "-b:a", "128k", "-shortest", str(out)])  # fmt: skip
+    run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=12",
+            "-i",
+            str(probe),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-shortest",
+            str(out),
+        ]
+    )
     return out
 
 
@@ -72,10 +90,36 @@ def sources(speech: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 
 def encode(source: Path, start: float, duration: float, graph: Graph, out: Path) -> Path:
     """The render stage's encode (render.py `encode_args`), with the graph's own audio label."""
-    run(["-ss", f"{start:.3f}", *ffmpeg.input_args(source), "-t", f"{duration:.3f}",
-         "-filter_complex", graph.filter_complex, "-map", graph.video, "-map", graph.audio or "0:a:0",
-         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-ar", "48000", "-b:a", "128k", str(out)])  # fmt: skip
+    run(
+        [
+            "-ss",
+            f"{start:.3f}",
+            *ffmpeg.input_args(source),
+            "-t",
+            f"{duration:.3f}",
+            "-filter_complex",
+            graph.filter_complex,
+            "-map",
+            graph.video,
+            "-map",
+            graph.audio or "0:a:0",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-b:a",
+            "128k",
+            str(out),
+        ]
+    )
     return out
 
 
@@ -110,7 +154,7 @@ def test_silence_and_no_target_mean_no_filter(tmp_path: Path, sources: dict[str,
 @pytest.mark.parametrize(("name", "level"), [("quiet", -30.0), ("loud", -8.0)])
 def test_delivered_file_meets_the_target(
     sources: dict[str, Path], tmp_path: Path, name: str, level: float
-) -> None:  # fmt: skip
+) -> None:
     source, start, duration = sources[name], 0.5, 10.0
     found = measure(source, start, duration, target=TARGET)
     assert found is not None and found.integrated == pytest.approx(level, abs=1.0)
@@ -122,8 +166,10 @@ def test_delivered_file_meets_the_target(
     graph = build_graph(None, out_w=320, out_h=180, audio_filter=chain)
     out = encode(source, start, duration, graph, tmp_path / f"{name}.mp4")
     lufs, peak = measure_output(out)
-    print(f"{name}: source {found.integrated:.2f} LUFS / {found.true_peak:.2f} dBTP -> "
-          f"delivered {lufs:.2f} LUFS / {peak:.2f} dBTP ({chain})")  # fmt: skip
+    print(
+        f"{name}: source {found.integrated:.2f} LUFS / {found.true_peak:.2f} dBTP -> "
+        f"delivered {lufs:.2f} LUFS / {peak:.2f} dBTP ({chain})"
+    )
     assert lufs == pytest.approx(TARGET, abs=1.0)
     assert peak <= MAX_TRUE_PEAK
     assert sample_rate(out) == 48000

@@ -73,7 +73,12 @@ def test_b_local_file_with_captions_then_resume(make_ctx: MakeCtx, talk_media: T
     again = make_ctx(job_dir=ctx.job_dir)
     assert VideoProcessor(again.config).run(again) == result
     assert {s for kind, s in again.reporter.events if kind == "skipped"} == {
-        "downloading", "transcribing", "analyzing", "rendering", "finalizing"}  # fmt: skip
+        "downloading",
+        "transcribing",
+        "analyzing",
+        "rendering",
+        "finalizing",
+    }
 
     (ctx.job_dir / "analysis.json").unlink()  # a lost output re-runs that stage and every later one
     third = make_ctx(job_dir=ctx.job_dir)
@@ -126,8 +131,14 @@ def test_download_limits(make_ctx: MakeCtx, pipeline_config, tmp_path: Path, tal
 @pytest.mark.slow
 def test_c_whisper_with_tiny_random_model(make_ctx: MakeCtx, talk_media: Talk) -> None:
     model = str(tiny_whisper_model())
-    options = JobOptions(whisper_model=model, language="en", use_source_captions=False,
-                         min_clip_duration=3.0, max_clip_duration=25.0, max_clips=2)  # fmt: skip
+    options = JobOptions(
+        whisper_model=model,
+        language="en",
+        use_source_captions=False,
+        min_clip_duration=3.0,
+        max_clip_duration=25.0,
+        max_clips=2,
+    )
     ctx = make_ctx(source=Source(kind="file", path=talk_media.video), options=options)
     loads = whisper.LOAD_COUNT["loads"]
     try:
@@ -197,8 +208,22 @@ def test_cli_process_json(tmp_path: Path, talk_media: Talk, capsys, monkeypatch)
     video.symlink_to(talk_media.video)
     (tmp_path / "talk.vtt").symlink_to(talk_media.vtt)  # picked up as sibling captions
     out = tmp_path / "out"
-    code = process_command([str(video), "--out", str(out), "--max-clips", "2", "--min-duration", "8",
-                            "--max-duration", "25", "--criteria", "viral_hooks", "--json"])  # fmt: skip
+    code = process_command(
+        [
+            str(video),
+            "--out",
+            str(out),
+            "--max-clips",
+            "2",
+            "--min-duration",
+            "8",
+            "--max-duration",
+            "25",
+            "--criteria",
+            "viral_hooks",
+            "--json",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     clips = json.loads(captured.out)
@@ -224,15 +249,36 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.slow
 def test_cli_as_subprocess(tmp_path: Path, talk_media: Talk) -> None:
-    code = ("import sys; from backend.cli import process_command; "
-            "sys.exit(process_command(sys.argv[1:]))")  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path / "data"), "RENDER_PRESET": "ultrafast",
-           "HOME": str(tmp_path)}  # fmt: skip
+    code = "import sys; from backend.cli import process_command; " "sys.exit(process_command(sys.argv[1:]))"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATA_DIR": str(tmp_path / "data"),
+        "RENDER_PRESET": "ultrafast",
+        "HOME": str(tmp_path),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(talk_media.video), "--captions", str(talk_media.srt), "--out",
-         str(tmp_path / "out"), "--max-clips", "1", "--min-duration", "8", "--max-duration", "25"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(talk_media.video),
+            "--captions",
+            str(talk_media.srt),
+            "--out",
+            str(tmp_path / "out"),
+            "--max-clips",
+            "1",
+            "--min-duration",
+            "8",
+            "--max-duration",
+            "25",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and "clips written" in proc.stderr
     assert TEST_OPTIONS.max_clips == 3

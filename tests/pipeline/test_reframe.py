@@ -68,10 +68,25 @@ def test_loaded_detector_finds_the_camera_man_and_no_face_in_coffee() -> None:
 
 def test_no_face_in_a_testsrc_frame(tmp_path: Path) -> None:
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:duration=0.1",
-         "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:duration=0.1",
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     assert detector.load_detector().detect(np.frombuffer(raw, np.uint8).reshape(360, 640, 3)) == []
 
 
@@ -347,10 +362,27 @@ def transformed(media: dict[str, ShortsMedia], tmp_path_factory: pytest.TempPath
     for name, vf in (("720p", "scale=1280:720"), ("upright", "transpose=1")):
         out[name] = root / f"{name}.mp4"
         subprocess.run(
-            ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(media["still"].video), "-vf", vf,
-             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-an", str(out[name])],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                str(media["still"].video),
+                "-vf",
+                vf,
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-an",
+                str(out[name]),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     return out
 
 

@@ -46,24 +46,83 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cv2.imwrite(str(png), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     out = root / "source.mp4"
     ffmpeg.run(
-        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-loop", "1", "-framerate", str(FPS), "-i", str(png),
-         "-f", "lavfi", "-i", f"sine=f=440:d={SOURCE_SECONDS}", "-t", str(SOURCE_SECONDS),
-         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "8", "-g", str(FPS), "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-b:a", "96k", str(out)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-loop",
+            "1",
+            "-framerate",
+            str(FPS),
+            "-i",
+            str(png),
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=f=440:d={SOURCE_SECONDS}",
+            "-t",
+            str(SOURCE_SECONDS),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "8",
+            "-g",
+            str(FPS),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            str(out),
+        ],
         timeout=120,
-    )  # fmt: skip
+    )
     return out
 
 
 def encode(source: Path, start: float, duration: float, graph: Graph, out: Path) -> Path:
     """The render stage's encode (render.py `encode_args`), with the graph's own audio label."""
     ffmpeg.run(
-        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-ss", f"{start:.3f}", *ffmpeg.input_args(source),
-         "-t", f"{duration:.3f}", "-filter_complex", graph.filter_complex, "-map", graph.video,
-         "-map", graph.audio or "0:a:0", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-b:a", "128k", str(out)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-ss",
+            f"{start:.3f}",
+            *ffmpeg.input_args(source),
+            "-t",
+            f"{duration:.3f}",
+            "-filter_complex",
+            graph.filter_complex,
+            "-map",
+            graph.video,
+            "-map",
+            graph.audio or "0:a:0",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-b:a",
+            "128k",
+            str(out),
+        ],
         timeout=300,
-    )  # fmt: skip
+    )
     return out
 
 
@@ -82,7 +141,7 @@ def probe(path: Path) -> dict[str, dict]:
                 str(path),
             ],
             timeout=60,
-        )  # fmt: skip
+        )
     )
     streams = {s["codec_type"]: s for s in data["streams"]}
     return {"format": data["format"], **streams}
@@ -90,10 +149,25 @@ def probe(path: Path) -> dict[str, dict]:
 
 def frame_at(path: Path, at: float, w: int, h: int) -> np.ndarray:
     raw = ffmpeg.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-ss",
+            f"{at:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
         timeout=60,
-    )  # fmt: skip
+    )
     return np.frombuffer(raw, np.uint8).reshape(h, w, 3).astype(np.float64)
 
 
@@ -140,14 +214,26 @@ PATH = [(1.0, 0.0), (3.0, 400.0), (4.5, 150.0)]  # clip time, crop x (source px)
     ],
 )
 def test_crop_follows_the_keyframe_path(
-    source: Path, tmp_path: Path, out_w: int, out_h: int, crop_w: float, crop_h: float,
-    start: float, times: tuple[float, ...],
-) -> None:  # fmt: skip
+    source: Path,
+    tmp_path: Path,
+    out_w: int,
+    out_h: int,
+    crop_w: float,
+    crop_h: float,
+    start: float,
+    times: tuple[float, ...],
+) -> None:
     duration = max(times) + 0.5
     crop_y = (SRC_H - crop_h) / 2
     path = [(t, min(x, SRC_W - crop_w)) for t, x in PATH]
-    shot = Shot(0.0, duration, "crop", crop_w=crop_w, crop_h=crop_h,
-                path=tuple(Keyframe(t, x, crop_y) for t, x in path))  # fmt: skip
+    shot = Shot(
+        0.0,
+        duration,
+        "crop",
+        crop_w=crop_w,
+        crop_h=crop_h,
+        path=tuple(Keyframe(t, x, crop_y) for t, x in path),
+    )
     plan = ReframePlan(SRC_W, SRC_H, duration, shots=(shot,))
     out = encode(source, start, duration, build_graph(plan, out_w=out_w, out_h=out_h), tmp_path / "c.mp4")
     info = probe(out)
@@ -237,8 +323,14 @@ def test_split_stacks_the_two_panels(source: Path, tmp_path: Path) -> None:
 
 def test_mixed_plan_is_frame_exact_and_each_shot_has_its_layout(source: Path, tmp_path: Path) -> None:
     duration = 4.52  # not a whole number of frames' worth of shots
-    crop = Shot(0.0, 1.48, "crop", crop_w=202.5, crop_h=360.0,
-                path=(Keyframe(0.0, 100.0, 0.0), Keyframe(1.48, 300.0, 0.0)))  # fmt: skip
+    crop = Shot(
+        0.0,
+        1.48,
+        "crop",
+        crop_w=202.5,
+        crop_h=360.0,
+        path=(Keyframe(0.0, 100.0, 0.0), Keyframe(1.48, 300.0, 0.0)),
+    )
     shots = (crop, Shot(1.48, 3.0, "fit"), Shot(3.0, duration, "split", panels=SPLIT))
     plan = ReframePlan(SRC_W, SRC_H, duration, shots=shots)
     assert plan.layout == "mixed"
@@ -295,11 +387,25 @@ def test_path_expression_values() -> None:
     for t, want in ((0.0, 100), (2.0, 200), (2.9, 290), (3.0, 10), (4.0, 30), (6.0, 244), (9.0, 438)):
         lum = re.sub(r"\bt\b", "T", expr)
         out = ffmpeg.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=s=2x2:d=1:r=1,format=gray",
-             "-vf", f"settb=1/1000,setpts=PTS+{t}/TB,geq=lum='({lum})/2'", "-frames:v", "1",
-             "-f", "rawvideo", "-"],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=s=2x2:d=1:r=1,format=gray",
+                "-vf",
+                f"settb=1/1000,setpts=PTS+{t}/TB,geq=lum='({lum})/2'",
+                "-frames:v",
+                "1",
+                "-f",
+                "rawvideo",
+                "-",
+            ],
             timeout=30,
-        )  # fmt: skip
+        )
         assert out[0] * 2 == want, f"t={t}"
 
 

@@ -41,19 +41,30 @@ def transcript_of(media: ShortsMedia) -> Transcript:
 def inputs(tmp_path: Path, media: ShortsMedia, **options: Any) -> RenderInputs:
     config: Config = make_config(tmp_path / "data", "sqlite://", render_preset="ultrafast")
     return RenderInputs(
-        job_dir=tmp_path / "job", media_path=media.video, media=ffmpeg.probe_media(media.video),
-        transcript=transcript_of(media), spec=ShortSpec.of(JobOptions(**options)), min_duration=3.0,
-        max_duration=60.0, config=config, cancel=CancelToken(),
-    )  # fmt: skip
+        job_dir=tmp_path / "job",
+        media_path=media.video,
+        media=ffmpeg.probe_media(media.video),
+        transcript=transcript_of(media),
+        spec=ShortSpec.of(JobOptions(**options)),
+        min_duration=3.0,
+        max_duration=60.0,
+        config=config,
+        cancel=CancelToken(),
+    )
 
 
 def probe(path: Path) -> dict[str, Any]:
     data = ffmpeg.ffprobe_json(path)
     video = next(s for s in data["streams"] if s["codec_type"] == "video")
     audio = next(s for s in data["streams"] if s["codec_type"] == "audio")
-    return {"size": (video["width"], video["height"]), "vcodec": video["codec_name"], "pix": video["pix_fmt"],
-            "acodec": audio["codec_name"], "rate": int(audio["sample_rate"]),
-            "duration": float(data["format"]["duration"])}  # fmt: skip
+    return {
+        "size": (video["width"], video["height"]),
+        "vcodec": video["codec_name"],
+        "pix": video["pix_fmt"],
+        "acodec": audio["codec_name"],
+        "rate": int(audio["sample_rate"]),
+        "duration": float(data["format"]["duration"]),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -72,8 +72,15 @@ def test_real_speech_requested_times_land_in_pauses_within_a_second() -> None:
     requested, snapped = [], []
     for start in starts:
         end = float(start + rng.uniform(3.5, 6.0))
-        s, e = snap_requested(speech.wav, speech.transcript, float(start), end, min_d=1.0, max_d=180.0,
-                              media_end=speech.duration)  # fmt: skip
+        s, e = snap_requested(
+            speech.wav,
+            speech.transcript,
+            float(start),
+            end,
+            min_d=1.0,
+            max_d=180.0,
+            media_end=speech.duration,
+        )
         assert 1.0 <= e - s <= 180.0
         requested += [float(start), end]
         snapped += [s, e]

@@ -141,10 +141,26 @@ def test_a_forced_layout_that_cannot_be_used_says_why(
     stored = shot.to_dict()
     assert stored["note"] == shot.note
     # The Clip API shows it with the shot.
-    fields = {"id": "c", "job_id": "j", "title": "t", "description": "", "start_time": 0.0, "end_time": 4.0,
-              "duration": 4.0, "score": 1.0, "reasoning": "", "key_quote": "", "criteria_matched": [],
-              "tags": [], "transcript_segment": "", "width": 1080, "height": 1920, "file_size": 1,
-              "created_at": "2026-01-01T00:00:00Z", "shots": [stored]}  # fmt: skip
+    fields = {
+        "id": "c",
+        "job_id": "j",
+        "title": "t",
+        "description": "",
+        "start_time": 0.0,
+        "end_time": 4.0,
+        "duration": 4.0,
+        "score": 1.0,
+        "reasoning": "",
+        "key_quote": "",
+        "criteria_matched": [],
+        "tags": [],
+        "transcript_segment": "",
+        "width": 1080,
+        "height": 1920,
+        "file_size": 1,
+        "created_at": "2026-01-01T00:00:00Z",
+        "shots": [stored],
+    }
     assets = {"video_url": "v", "thumbnail_url": "t", "captions_vtt_url": "c", "captions_srt_url": "s"}
     assert clip_payload(fields, assets)["shots"] == [{**stored, "note": shot.note}]
 

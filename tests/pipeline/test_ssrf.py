@@ -316,8 +316,12 @@ def test_ytdlp_merger_reads_downloaded_files_through_the_demuxer_allow_list(
     with yt_dlp.YoutubeDL(YtdlpDownloader(ctx, tmp_path).options("http://127.0.0.1:9")) as ydl:
         merger = FFmpegMergerPP(ydl)
         for first, out in ((talk_media.video, tmp_path / "ok.mp4"), (fake, tmp_path / "bad.mp4")):
-            info = {"filepath": str(out), "__files_to_merge": [str(first), str(talk_media.video)],
-                    "ext": "mp4", "requested_formats": formats}  # fmt: skip
+            info = {
+                "filepath": str(out),
+                "__files_to_merge": [str(first), str(talk_media.video)],
+                "ext": "mp4",
+                "requested_formats": formats,
+            }
             if first == fake:
                 with pytest.raises(FFmpegPostProcessorError, match="Invalid argument"):
                     merger.run(info)
@@ -334,11 +338,32 @@ def encrypted_hls(tmp_path: Path, talk_media: Talk) -> Path:
     (folder / "enc.key").write_bytes(bytes(range(16)))
     (tmp_path / "key.info").write_text(f"enc.key\n{folder / 'enc.key'}\n")
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", f"file:{talk_media.video}", "-t", "6", "-c:v", "libx264",
-         "-preset", "ultrafast", "-c:a", "aac", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
-         "-hls_key_info_file", str(tmp_path / "key.info"), str(folder / "index.m3u8")],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            f"file:{talk_media.video}",
+            "-t",
+            "6",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-f",
+            "hls",
+            "-hls_time",
+            "2",
+            "-hls_playlist_type",
+            "vod",
+            "-hls_key_info_file",
+            str(tmp_path / "key.info"),
+            str(folder / "index.m3u8"),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     assert "METHOD=AES-128" in (folder / "index.m3u8").read_text()
     return folder
 
@@ -412,11 +437,15 @@ def test_formats_not_fetched_over_http_are_dropped() -> None:
             {"format_id": "rtmp", "url": "rtmp://cdn.example/live", "protocol": "rtmp"},
             {"format_id": "file", "url": "file:///etc/passwd"},
             {"format_id": "ftp", "url": "ftp://cdn.example/v.mp4"},
-            {"format_id": "frag", "url": "https://cdn.example/d.mpd", "protocol": "http_dash_segments",
-             "fragments": [{"url": "https://cdn.example/1.m4s"}, {"url": "file:///etc/shadow"}]},
+            {
+                "format_id": "frag",
+                "url": "https://cdn.example/d.mpd",
+                "protocol": "http_dash_segments",
+                "fragments": [{"url": "https://cdn.example/1.m4s"}, {"url": "file:///etc/shadow"}],
+            },
             {"format_id": "no-url", "protocol": "https"},
         ]
-    }  # fmt: skip
+    }
     keep_http_formats(info)
     assert [f["format_id"] for f in info["formats"]] == ["ok", "hls"]
     with pytest.raises(DownloadError, match="HTTP"):

@@ -28,9 +28,12 @@ def test_enum_labels_and_api_type_derive_from_the_registry() -> None:
 
 def test_an_optional_stage_attaches_per_job_and_rescales_the_bands() -> None:
     extra = StageSpec(
-        "extra", "Extra", 25, "backend.pipeline.stages.finalize:FinalizeStage",
+        "extra",
+        "Extra",
+        25,
+        "backend.pipeline.stages.finalize:FinalizeStage",
         applies=lambda options: options.max_clips > 3,
-    )  # fmt: skip
+    )
     registry = (*STAGES, extra)
     few, many = JobOptions(max_clips=2), JobOptions(max_clips=5)
     # Without the option `publish`, the job has every stage but `uploading` (its own test below).

@@ -121,13 +121,20 @@ def test_a_served_websocket_is_dropped_when_its_token_expires(tmp_path: Path) ->
     port, key = free_port(), "served-jwt-key-" + "k" * 32
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
     env.update(
-        DATA_DIR=str(tmp_path / "data"), APP_ENV="development", JWT_SECRET_KEY=key,
-        BCRYPT_ROUNDS="4", SOCKET_AUTH_CHECK_SECONDS="0.5", PYTHONPATH=str(REPO_ROOT),
-    )  # fmt: skip
+        DATA_DIR=str(tmp_path / "data"),
+        APP_ENV="development",
+        JWT_SECRET_KEY=key,
+        BCRYPT_ROUNDS="4",
+        SOCKET_AUTH_CHECK_SECONDS="0.5",
+        PYTHONPATH=str(REPO_ROOT),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "backend", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_url(f"{base}/health")

@@ -41,9 +41,14 @@ def test_cookie_authenticates(app: Flask, client: FlaskClient) -> None:
 
 
 def test_events_reach_only_the_owner_in_order(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], user_token: str,
-    other_headers: dict[str, str], manager: JobManager, media: Talk,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    user_token: str,
+    other_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+) -> None:
     alice = connect(app, client, user_token)
     bob = connect(app, client, other_headers["Authorization"].split()[1])
     assert alice.is_connected() and bob.is_connected()
@@ -65,8 +70,9 @@ def test_events_reach_only_the_owner_in_order(
     assert bob.get_received() == [], "user B never receives user A's events"
 
 
-def test_logout_disconnects_the_users_sockets(app: Flask, client: FlaskClient, user_token: str,
-                                               auth_headers: dict[str, str]) -> None:  # fmt: skip
+def test_logout_disconnects_the_users_sockets(
+    app: Flask, client: FlaskClient, user_token: str, auth_headers: dict[str, str]
+) -> None:
     sock = connect(app, client, user_token)
     assert sock.is_connected()
     assert client.post("/api/v1/auth/logout", headers=auth_headers).status_code == 204

@@ -74,15 +74,25 @@ class Cluster:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
-            **os.environ, "PYTHONPATH": str(REPO), "APP_ENV": "test", "DATA_DIR": str(self.data_dir),
-            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "JOB_BACKEND": "celery",
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "APP_ENV": "test",
+            "DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "JOB_BACKEND": "celery",
             "SECRET_KEY": "test-secret-that-is-at-least-32-bytes",
-            "JWT_SECRET_KEY": "test-jwt-secret-that-is-long-enough-for-hs256", "BCRYPT_ROUNDS": "4",
-            "WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT), "WORKER_STALE_SECONDS": str(STALE),
-            "RENDER_CONCURRENCY": "1", "REGISTER_RATE_LIMIT": "1000 per hour",
-            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_IP_RATE_LIMIT": "1000 per minute",
-            **self.extra_env, **extra,
-        }  # fmt: skip
+            "JWT_SECRET_KEY": "test-jwt-secret-that-is-long-enough-for-hs256",
+            "BCRYPT_ROUNDS": "4",
+            "WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT),
+            "WORKER_STALE_SECONDS": str(STALE),
+            "RENDER_CONCURRENCY": "1",
+            "REGISTER_RATE_LIMIT": "1000 per hour",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "LOGIN_IP_RATE_LIMIT": "1000 per minute",
+            **self.extra_env,
+            **extra,
+        }
 
     def _start(self, args: list[str], name: str, **env: str) -> subprocess.Popen[bytes]:
         log = self.data_dir.parent / f"{name}-{len(self.logs)}.log"
@@ -90,9 +100,12 @@ class Cluster:
         with log.open("wb") as out:
             # cwd outside the repository: no developer's .env is read.
             proc = subprocess.Popen(
-                [sys.executable, "-m", "backend", *args], env=self.env(**env), cwd=self.data_dir.parent,
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [sys.executable, "-m", "backend", *args],
+                env=self.env(**env),
+                cwd=self.data_dir.parent,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         self.procs.append(proc)
         return proc
 

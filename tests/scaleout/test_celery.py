@@ -83,8 +83,13 @@ def test_job_runs_on_a_worker_and_its_events_reach_the_owner_only(
         clip = ada.get(f"/api/v1/clips?job_id={job_id}")["items"][0]
         response = ada.post(f"/api/v1/clips/{clip['id']}/render", json={"title": "Re-rendered on a worker"})
         assert response.status_code == 202, response.text
-        wait_for(lambda: any(p["id"] == clip["id"] and p["render_status"] == "ready"
-                             for p in ada_sock.of("clip_updated")), 120, 0.1)  # fmt: skip
+        wait_for(
+            lambda: any(
+                p["id"] == clip["id"] and p["render_status"] == "ready" for p in ada_sock.of("clip_updated")
+            ),
+            120,
+            0.1,
+        )
         after = ada.get(f"/api/v1/clips/{clip['id']}")
         assert after["title"] == "Re-rendered on a worker" and after["render_status"] == "ready"
         with app.app_context():
@@ -161,8 +166,9 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
         mark = marks.get(f"viral_clipper:running:job:{job_id}")
         return int(mark.decode().rsplit(":", 1)[1]) if mark else None
 
-    wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and (p := runner_pid()) and ffmpeg_under(p),
-             180, 0.05)  # fmt: skip
+    wait_for(
+        lambda: ada.job(job_id)["stage"] == "rendering" and (p := runner_pid()) and ffmpeg_under(p), 180, 0.05
+    )
     victim = workers.pop(runner_pid() or 0)
     its_ffmpeg = ffmpeg_under(victim.pid)
     victim.send_signal(signal.SIGKILL)  # the worker process alone, mid-render
@@ -173,8 +179,10 @@ def test_kill_9_of_the_worker_resumes_the_job_on_the_other(cluster: Cluster, med
 
     wait_resumed(app, job_id)
     delay = time.monotonic() - killed
-    print(f"\nkill -9 -> resumed on the other worker: {delay:.1f} s "
-          f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)")  # fmt: skip
+    print(
+        f"\nkill -9 -> resumed on the other worker: {delay:.1f} s "
+        f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)"
+    )
     done = ada.wait_job(job_id, "completed", timeout=240)
 
     events = [e["message"] or "" for e in ada.get(f"/api/v1/jobs/{job_id}/events")]
@@ -224,10 +232,14 @@ def test_delete_of_a_running_job_waits_for_its_worker(cluster: Cluster, media: T
 def test_a_publication_runs_on_the_worker(cluster: Cluster, media: Talk, google: GoogleServer) -> None:
     key = Fernet.generate_key().decode()
     cluster.extra_env.update({name.upper(): value for name, value in google.endpoints.items()})
-    cluster.extra_env.update({
-        "GOOGLE_CLIENT_ID": google.state.client_id, "GOOGLE_CLIENT_SECRET": google.state.client_secret,
-        "TOKEN_ENCRYPTION_KEY": key, "OAUTHLIB_INSECURE_TRANSPORT": "1",  # the emulator is plain HTTP
-    })  # fmt: skip
+    cluster.extra_env.update(
+        {
+            "GOOGLE_CLIENT_ID": google.state.client_id,
+            "GOOGLE_CLIENT_SECRET": google.state.client_secret,
+            "TOKEN_ENCRYPTION_KEY": key,
+            "OAUTHLIB_INSECURE_TRANSPORT": "1",  # the emulator is plain HTTP
+        }
+    )
     web = cluster.web()
     cluster.worker()
     ada = sign_up(web, "ada@example.com")
@@ -242,8 +254,13 @@ def test_a_publication_runs_on_the_worker(cluster: Cluster, media: Talk, google:
         answer = ada.post(f"/api/v1/clips/{clip['id']}/publish", json={"privacy_status": "private"})
         assert answer.status_code == 202, answer.text
         pub_id = answer.json()["id"]
-        pub = wait_for(lambda: (p := ada.get(f"/api/v1/publications/{pub_id}"))["status"] in
-                       {"published", "failed", "cancelled"} and p, 120, 0.2)  # fmt: skip
+        pub = wait_for(
+            lambda: (p := ada.get(f"/api/v1/publications/{pub_id}"))["status"]
+            in {"published", "failed", "cancelled"}
+            and p,
+            120,
+            0.2,
+        )
         assert pub["status"] == "published", pub
         uploaded = google.state.videos[pub["youtube_video_id"]].data
         video = requests.get(web + clip["assets"]["video_url"], headers=ada.headers, timeout=30).content

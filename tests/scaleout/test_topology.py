@@ -67,8 +67,25 @@ class Hosts(Cluster):
     def gunicorn(self, host: str) -> str:
         """A web process as production runs it (Dockerfile's command), on a port of its own."""
         port = free_port()
-        self._spawn([sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "1", "--threads", "16",
-                     "-b", f"127.0.0.1:{port}", "--timeout", "0", "backend.wsgi:app"], host)  # fmt: skip
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-k",
+                "gthread",
+                "-w",
+                "1",
+                "--threads",
+                "16",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "0",
+                "backend.wsgi:app",
+            ],
+            host,
+        )
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _up(base), timeout=90, step=0.2)
         return base
@@ -89,9 +106,14 @@ def hosts(app: Flask, template_db: str, tmp_path: Path, redis_url: str, s3_endpo
     config = weed.s3_config(s3_endpoint, BUCKET)
     ObjectStore(config).create_bucket()
     (tmp_path / "data").mkdir(exist_ok=True)
-    s3 = {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": s3_endpoint, "S3_BUCKET": BUCKET,
-          "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": weed.ACCESS_KEY,
-          "S3_SECRET_ACCESS_KEY": weed.SECRET_KEY}  # fmt: skip
+    s3 = {
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_BUCKET": BUCKET,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": weed.ACCESS_KEY,
+        "S3_SECRET_ACCESS_KEY": weed.SECRET_KEY,
+    }
     running = Hosts(tmp_path / "data", template_db, redis_url, s3=s3)
     try:
         yield running
@@ -114,8 +136,12 @@ def _clip_files(app: Flask, job_id: str) -> set[str]:
     with app.app_context():
         db.session.expire_all()
         rows = list(db.session.scalars(select(Clip).where(Clip.job_id == job_id)))
-    paths = [p for row in rows for p in (row.video_path, row.thumbnail_path, row.captions_srt_path,
-                                          row.captions_vtt_path) if p]  # fmt: skip
+    paths = [
+        p
+        for row in rows
+        for p in (row.video_path, row.thumbnail_path, row.captions_srt_path, row.captions_vtt_path)
+        if p
+    ]
     return {job_prefix(job_id) + p for p in paths}
 
 
@@ -160,8 +186,13 @@ def test_two_gunicorn_webs_two_workers_events_isolation_media_and_cancel(
 
         # Cancel from web A of a job rendering on whichever worker took it.
         slow = User(web_b, ada.token).upload(media, SLOW_RENDER)
-        wait_for(lambda: ada.job(slow)["stage"] == "rendering" and (p := _runner_pid(hosts, slow))
-                 and ffmpeg_under(p), 240, 0.05)  # fmt: skip
+        wait_for(
+            lambda: ada.job(slow)["stage"] == "rendering"
+            and (p := _runner_pid(hosts, slow))
+            and ffmpeg_under(p),
+            240,
+            0.05,
+        )
         runner = _runner_pid(hosts, slow)
         asked = time.monotonic()
         assert ada.post(f"/api/v1/jobs/{slow}/cancel", json={}).status_code == 200
@@ -184,8 +215,13 @@ def test_kill_9_mid_render_resumes_on_the_other_host_without_duplicates_or_orpha
     workers = {p.pid: p for p in (hosts.worker_on("worker-1"), hosts.worker_on("worker-2"))}
     ada = sign_up(web, "ada@example.com")
     job_id = ada.upload(media, SLOW_RENDER)
-    wait_for(lambda: ada.job(job_id)["stage"] == "rendering" and (p := _runner_pid(hosts, job_id))
-             and ffmpeg_under(p), 240, 0.05)  # fmt: skip
+    wait_for(
+        lambda: ada.job(job_id)["stage"] == "rendering"
+        and (p := _runner_pid(hosts, job_id))
+        and ffmpeg_under(p),
+        240,
+        0.05,
+    )
     victim = workers.pop(_runner_pid(hosts, job_id) or 0)
     victim.send_signal(signal.SIGKILL)  # mid-render, as when its host dies
     killed = time.monotonic()
@@ -193,8 +229,10 @@ def test_kill_9_mid_render_resumes_on_the_other_host_without_duplicates_or_orpha
 
     wait_resumed(app, job_id)
     delay = time.monotonic() - killed
-    print(f"\nkill -9 mid-render -> resumed on the other host: {delay:.1f} s "
-          f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)")  # fmt: skip
+    print(
+        f"\nkill -9 mid-render -> resumed on the other host: {delay:.1f} s "
+        f"(heartbeat {HEARTBEAT:g} s, stale after {STALE:g} s)"
+    )
     done = ada.wait_job(job_id, "completed", timeout=300)
 
     with app.app_context():

@@ -37,8 +37,14 @@ def s3_config(server: S3Server, bucket: str) -> Config:
 
 def s3_settings(server: S3Server, bucket: str) -> dict[str, Any]:
     c = s3_config(server, bucket)
-    names = ("storage_backend", "s3_endpoint_url", "s3_bucket", "s3_region", "s3_access_key_id",
-             "s3_secret_access_key")  # fmt: skip
+    names = (
+        "storage_backend",
+        "s3_endpoint_url",
+        "s3_bucket",
+        "s3_region",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+    )
     return {name: getattr(c, name) for name in names}
 
 

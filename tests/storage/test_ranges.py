@@ -63,9 +63,17 @@ def clip_id(app: Flask, client: FlaskClient) -> str:
             path = storage.job_dir(config, job.id) / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        clip = Clip(job_id=job.id, user_id=user["id"], title="Ranges", start_time=0, end_time=1, duration=1,
-                    video_path="clips/clip_01.mp4", captions_vtt_path="clips/clip_01.vtt",
-                    captions_srt_path="clips/clip_01.srt")  # fmt: skip
+        clip = Clip(
+            job_id=job.id,
+            user_id=user["id"],
+            title="Ranges",
+            start_time=0,
+            end_time=1,
+            duration=1,
+            video_path="clips/clip_01.mp4",
+            captions_vtt_path="clips/clip_01.vtt",
+            captions_srt_path="clips/clip_01.srt",
+        )
         db.session.add(clip)
         db.session.commit()
         storage.put_files(config, job.id, list(FILES))

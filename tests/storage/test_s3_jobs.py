@@ -30,8 +30,9 @@ from tests.jobs.helpers import upload, wait_for, wait_status
 from tests.jobs.test_retry import attempts
 from tests.media import Talk
 
-STAGE_RECORDS = {f".stages/{s}.json" for s in ("downloading", "transcribing", "analyzing", "rendering",
-                                               "finalizing")}  # fmt: skip
+STAGE_RECORDS = {
+    f".stages/{s}.json" for s in ("downloading", "transcribing", "analyzing", "rendering", "finalizing")
+}
 
 
 def _objects(store: ObjectStore, job_id: str) -> dict[str, int]:
@@ -59,13 +60,23 @@ def _run_job(client: FlaskClient, headers: dict[str, str], media: Talk) -> tuple
 
 
 def test_a_job_completes_into_the_bucket_and_its_media_stream_from_it(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk,
-    store: ObjectStore, tmp_path: Any,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+    store: ObjectStore,
+    tmp_path: Any,
+) -> None:
     job_id, done = _run_job(client, auth_headers, media)
     stored = _objects(store, job_id)
-    assert {"source/upload/garden_talk.mp4", "source/captions.vtt", "transcript.json", "analysis.json",
-            "result.json"} <= set(stored)  # fmt: skip
+    assert {
+        "source/upload/garden_talk.mp4",
+        "source/captions.vtt",
+        "transcript.json",
+        "analysis.json",
+        "result.json",
+    } <= set(stored)
     assert set(stored) >= STAGE_RECORDS
     clips = client.get(f"/api/v1/clips?job_id={job_id}", headers=auth_headers).get_json()["items"]
     assert clips and len(clips) == done["clip_count"]
@@ -131,9 +142,13 @@ class FailFirstTime:
 
 
 def test_a_stage_resumes_on_an_empty_local_disk_from_the_bucket(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk,
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
     store: ObjectStore,
-) -> None:  # fmt: skip
+) -> None:
     def factory(config: Config) -> VideoProcessor:
         stages = [FailFirstTime(s) if s.name == "analyzing" else s for s in build_stages(JobOptions())]
         return VideoProcessor(config, stages=stages)
@@ -164,9 +179,14 @@ def small_cache(config_overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_cache_bound_is_kept_and_never_evicts_a_running_job(
-    small_cache: dict[str, Any], app: Flask, client: FlaskClient, auth_headers: dict[str, str],
-    manager: JobManager, media: Talk, store: ObjectStore,
-) -> None:  # fmt: skip
+    small_cache: dict[str, Any],
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+    store: ObjectStore,
+) -> None:
     """With a bound of 0 every stage's trim would evict the job's inputs if it could: the job
     still completes (its files are locked while it runs), and once it ends nothing is kept."""
     job_id, done = _run_job(client, auth_headers, media)
@@ -196,8 +216,13 @@ def _stored_job(
     app: Flask, store: ObjectStore, tmp_path: Any, user_id: str, status: str, hours_ago: float
 ) -> str:
     with app.app_context():
-        job = Job(user_id=user_id, source_type="upload", status=status, storage_bytes=3,
-                  completed_at=utcnow() - timedelta(hours=hours_ago))  # fmt: skip
+        job = Job(
+            user_id=user_id,
+            source_type="upload",
+            status=status,
+            storage_bytes=3,
+            completed_at=utcnow() - timedelta(hours=hours_ago),
+        )
         db.session.add(job)
         db.session.commit()
         job_id = job.id
@@ -230,9 +255,14 @@ def test_the_ttl_clean_up_removes_expired_and_orphaned_objects(
 
 
 def test_a_rerender_on_an_empty_disk_stores_its_version_and_drops_the_old_objects(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], manager: JobManager, media: Talk,
-    store: ObjectStore, tmp_path: Any,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+    store: ObjectStore,
+    tmp_path: Any,
+) -> None:
     job_id, _done = _run_job(client, auth_headers, media)
     clip = client.get(f"/api/v1/clips?job_id={job_id}", headers=auth_headers).get_json()["items"][0]
     shutil.rmtree(storage.job_dir(_config(app), job_id))  # the worker re-rendering it has no copy
@@ -240,8 +270,14 @@ def test_a_rerender_on_an_empty_disk_stores_its_version_and_drops_the_old_object
     wanted = {"start_time": clip["start_time"] + 1.0, "end_time": clip["end_time"] - 1.0}
     response = client.post(f"/api/v1/clips/{clip['id']}/render", json=wanted, headers=auth_headers)
     assert response.status_code == 202, response.get_json()
-    after = wait_for(lambda: (c := client.get(f"/api/v1/clips/{clip['id']}", headers=auth_headers).get_json())
-                     ["render_status"] not in ("queued", "rendering") and c, timeout=180)  # fmt: skip
+    after = wait_for(
+        lambda: (c := client.get(f"/api/v1/clips/{clip['id']}", headers=auth_headers).get_json())[
+            "render_status"
+        ]
+        not in ("queued", "rendering")
+        and c,
+        timeout=180,
+    )
     assert after["render_status"] == "ready", after["render_error"]
     clip_objects = {k for k in _objects(store, job_id) if k.startswith("clips/clip_01")}
     assert clip_objects == {f"clips/clip_01-v1{ext}" for ext in (".mp4", ".jpg", ".srt", ".vtt")}

@@ -43,9 +43,14 @@ def config_overrides(  # type: ignore[override]
 
 
 def test_a_clip_only_in_the_bucket_is_published_byte_for_byte(
-    app: Flask, client: FlaskClient, auth_headers: dict[str, str], google: GoogleServer,  # noqa: F811
-    clip_factory: Callable[..., str], manager: Any, store: ObjectStore,  # noqa: F811
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    google: GoogleServer,  # noqa: F811
+    clip_factory: Callable[..., str],  # noqa: F811
+    manager: Any,  # noqa: F811
+    store: ObjectStore,
+) -> None:
     link(client, auth_headers)
     clip_id = clip_factory(user_id_of(client, auth_headers))
     config = app.extensions[CONFIG_KEY]
@@ -58,13 +63,18 @@ def test_a_clip_only_in_the_bucket_is_published_byte_for_byte(
     shutil.rmtree(storage.job_dir(config, job_id))
     assert store.exists(job_key(job_id, "clips/clip_01.mp4"))
 
-    answer = client.post(f"/api/v1/clips/{clip_id}/publish", headers=auth_headers,
-                         json={"privacy_status": "private"})  # fmt: skip
+    answer = client.post(
+        f"/api/v1/clips/{clip_id}/publish", headers=auth_headers, json={"privacy_status": "private"}
+    )
     assert answer.status_code == 202, answer.get_json()
     pub_id = answer.get_json()["id"]
     url = f"/api/v1/publications/{pub_id}"
-    pub = wait_for(lambda: (p := client.get(url, headers=auth_headers).get_json())["status"]
-                   in {"published", "failed", "cancelled"} and p, timeout=60)  # fmt: skip
+    pub = wait_for(
+        lambda: (p := client.get(url, headers=auth_headers).get_json())["status"]
+        in {"published", "failed", "cancelled"}
+        and p,
+        timeout=60,
+    )
     assert pub["status"] == "published", pub
     video = google.state.videos[pub["youtube_video_id"]]
     assert hashlib.sha256(video.data).hexdigest() == hashlib.sha256(expected).hexdigest()

@@ -38,19 +38,32 @@ def weed_binary() -> str:
 
 def s3_config(endpoint: str, bucket: str) -> Config:
     return Config(
-        storage_backend="s3", s3_endpoint_url=endpoint, s3_bucket=bucket, s3_region="us-east-1",
-        s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY,
-    )  # fmt: skip
+        storage_backend="s3",
+        s3_endpoint_url=endpoint,
+        s3_bucket=bucket,
+        s3_region="us-east-1",
+        s3_access_key_id=ACCESS_KEY,
+        s3_secret_access_key=SECRET_KEY,
+    )
 
 
 @contextmanager
 def seaweedfs(root: Path, timeout: float = 120.0) -> Iterator[str]:
     """A running S3 gateway (its endpoint URL) until the block ends; the server is always stopped."""
     identities = root / "s3.json"
-    identities.write_text(json.dumps({"identities": [{
-        "name": "tests", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))  # fmt: skip
+    identities.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "tests",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     (root / "data").mkdir(exist_ok=True)
     ports = _free_ports(8)
     log_path = root / "weed.log"
@@ -80,13 +93,27 @@ def _free_ports(count: int) -> list[int]:
 def _args(data: Path, identities: Path, ports: list[int]) -> list[str]:
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
     return [
-        weed_binary(), "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
-        f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
-        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
-        "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-        "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+        weed_binary(),
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={data}",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
+        "-filer",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         f"-s3.config={identities}",
-    ]  # fmt: skip
+    ]
 
 
 def _wait_ready(endpoint: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

@@ -103,10 +103,17 @@ def test_m1_a_resume_sends_the_pinned_bytes_or_nothing(
         path = storage.resolve_in_job(config, clip.job_id, clip.video_path)
         original = path.read_bytes()
         pub = Publication(
-            user_id=clip.user_id, clip_id=clip.id, job_id=clip.job_id, channel_id="UC_test", title="t",
-            privacy_status="unlisted", status="queued", file_path=clip.video_path, file_size=len(original),
+            user_id=clip.user_id,
+            clip_id=clip.id,
+            job_id=clip.job_id,
+            channel_id="UC_test",
+            title="t",
+            privacy_status="unlisted",
+            status="queued",
+            file_path=clip.video_path,
+            file_size=len(original),
             file_sha256=hashlib.sha256(original).hexdigest(),
-        )  # fmt: skip
+        )
         db.session.add(pub)
         db.session.commit()
         pub_id = pub.id
@@ -140,8 +147,14 @@ def test_m3_a_published_video_outlives_its_clip_and_job(
     clip_id = clip_factory(user_id_of(client, auth_headers))
     with app.app_context():
         clip = db.session.get(Clip, clip_id)
-        common = {"user_id": clip.user_id, "clip_id": clip.id, "job_id": clip.job_id, "channel_id": "UC_x",
-                  "title": "t", "privacy_status": "unlisted"}  # fmt: skip
+        common = {
+            "user_id": clip.user_id,
+            "clip_id": clip.id,
+            "job_id": clip.job_id,
+            "channel_id": "UC_x",
+            "title": "t",
+            "privacy_status": "unlisted",
+        }
         live = Publication(**common, status="published", youtube_video_id="abcdefghijk")
         never = Publication(**common, status="failed")
         db.session.add_all([live, never])

@@ -482,9 +482,14 @@ def _video_summary(video: Video) -> dict[str, Any]:
     def digest(data: bytes | None) -> str | None:
         return None if data is None else hashlib.sha256(data).hexdigest()
 
-    return {"id": video.id, "size": len(video.data), "sha256": digest(video.data),
-            "thumbnail_sha256": digest(video.thumbnail), "snippet": video.metadata.get("snippet", {}),
-            "status": video.metadata.get("status", {})}  # fmt: skip
+    return {
+        "id": video.id,
+        "size": len(video.data),
+        "sha256": digest(video.data),
+        "thumbnail_sha256": digest(video.thumbnail),
+        "snippet": video.metadata.get("snippet", {}),
+        "status": video.metadata.get("status", {}),
+    }
 
 
 def _parse_content_range(value: str) -> tuple[int | None, int | None]:

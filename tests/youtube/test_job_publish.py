@@ -112,8 +112,14 @@ def test_a_completed_jobs_upload_is_cancelled_as_a_publication(
     refused = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth_headers, json={})
     assert refused.status_code == 409  # the job is done; its publication is its own item
     assert client.delete(f"/api/v1/publications/{pub['id']}", headers=auth_headers).status_code == 204
-    ended = wait_for(lambda: (p := client.get(f"/api/v1/publications/{pub['id']}", headers=auth_headers)
-                              .get_json())["status"] in ("cancelled", "published") and p, 30)  # fmt: skip
+    ended = wait_for(
+        lambda: (p := client.get(f"/api/v1/publications/{pub['id']}", headers=auth_headers).get_json())[
+            "status"
+        ]
+        in ("cancelled", "published")
+        and p,
+        30,
+    )
     assert ended["status"] == "cancelled"
     assert google.state.videos == {}  # YouTube never got the whole file: no video was made
 
@@ -203,8 +209,10 @@ def test_the_stats_of_published_videos_are_refreshed_periodically(
     url = f"/api/v1/publications/{pub_id}"
     video_id = wait_for(lambda: client.get(url, headers=auth_headers).get_json()["youtube_video_id"], 60)
     google.state.videos[video_id].stats = {"viewCount": "42", "likeCount": "7", "commentCount": "3"}
-    stats = wait_for(lambda: (s := client.get(url, headers=auth_headers).get_json()["stats"]) and
-                     s["views"] == 42 and s, timeout=30)  # fmt: skip
+    stats = wait_for(
+        lambda: (s := client.get(url, headers=auth_headers).get_json()["stats"]) and s["views"] == 42 and s,
+        timeout=30,
+    )
     assert (stats["views"], stats["likes"], stats["comments"]) == (42, 7, 3)
     with app.app_context():
         readings = db.session.scalars(select(PublicationStat).where(PublicationStat.publication_id == pub_id))

@@ -62,9 +62,12 @@ def _refresh(client: FlaskClient, headers: dict[str, str], pub_id: str) -> Any:
 
 
 def test_a_refresh_soon_after_the_last_answers_the_stored_figures(
-    app: Flask, client: FlaskClient, linked: dict[str, str], google: GoogleServer,
+    app: Flask,
+    client: FlaskClient,
+    linked: dict[str, str],
+    google: GoogleServer,
     clip_factory: Callable[..., str],
-) -> None:  # fmt: skip
+) -> None:
     pub = _published(client, linked, clip_factory(user_id_of(client, linked)))
     video = google.state.videos[pub["youtube_video_id"]]
     video.stats.update(viewCount="12")

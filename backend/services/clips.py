@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
 from backend.config import Config
-from backend.errors import Conflict
 from backend.extensions import db
 from backend.models import Clip, Job, Publication
 from backend.schemas.clips import ClipOut, clip_payload
@@ -95,12 +94,7 @@ def update(user_id: str, clip_id: str, changes: dict[str, Any]) -> Clip:
 
 
 def refuse_while_publishing(clip_id: str, action: str) -> None:
-    """A clip whose file an upload is sending keeps that file: no re-render or delete under it."""
-    if load.publishing(Publication.clip_id == clip_id):
-        raise Conflict(
-            f"This clip is being published; wait for it or cancel the publication, then {action}.",
-            code="publication_in_progress",
-        )
+    load.refuse_while_publishing(Publication.clip_id == clip_id, "This clip", action)
 
 
 def delete(user_id: str, clip_id: str, config: Config, dispatcher: Dispatcher) -> None:

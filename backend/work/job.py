@@ -329,7 +329,7 @@ class JobLifecycle(WorkKind):
         remove rows and files; a worker that outlives the wait removes the files itself when it
         ends (`orphaned`). A job with a publication still uploading is a 409; the records of
         videos already published stay (their clip and job become null)."""
-        _refuse_while_publishing(job.id, "delete this job")
+        load.refuse_while_publishing(Publication.job_id == job.id, "A clip of this job", "delete the job")
         job_id = job.id
         if job.status == JobStatus.PROCESSING.value:
             job.cancel_requested = True
@@ -430,14 +430,6 @@ def _replace_clips(job: Job, result: PipelineResult) -> list[Clip]:
         db.session.delete(stale)
     db.session.flush()
     return rows
-
-
-def _refuse_while_publishing(job_id: str, action: str) -> None:
-    if load.publishing(Publication.job_id == job_id):
-        raise Conflict(
-            f"A clip of this job is being published; cancel that publication first, then {action}.",
-            code="publication_in_progress",
-        )
 
 
 def _clips(count: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select, update
 
 from backend.config import Config
-from backend.errors import RateLimited
+from backend.errors import Conflict, RateLimited
 from backend.extensions import db
 from backend.models import Clip, Job, JobStatus, Publication, PublicationStatus, RenderStatus, User
 
@@ -63,3 +63,13 @@ def publishing_clause(where: Any) -> ColumnElement[bool]:
 
 def publishing(where: Any) -> bool:
     return bool(db.session.scalar(select(publishing_clause(where))))
+
+
+def refuse_while_publishing(where: Any, what: str, action: str) -> None:
+    """A clip whose file an upload is sending keeps that file: no re-render or delete under it
+    (nor of its job) until that publication ends or is cancelled."""
+    if publishing(where):
+        raise Conflict(
+            f"{what} is being published; wait for it or cancel the publication, then {action}.",
+            code="publication_in_progress",
+        )

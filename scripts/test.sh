@@ -24,7 +24,7 @@ step "backend tests on PostgreSQL (a throwaway database per run)"
 # tests/storage start a real S3 server (SeaweedFS `weed`, from requirements-dev.txt) on loopback;
 # tests/scaleout (real Celery worker processes on Redis, JOB_BACKEND=celery) runs only here: it
 # skips on SQLite.
-TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core tests/jobs tests/realtime tests/youtube tests/storage tests/scaleout
+TEST_DB=postgresql .venv/bin/pytest -q tests/api tests/core tests/jobs tests/realtime tests/youtube tests/work tests/storage tests/scaleout
 
 if [ -f frontend/package.json ]; then
   scripts/frontend-test.sh

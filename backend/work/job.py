@@ -77,6 +77,10 @@ class JobLifecycle(WorkKind):
     noun = "job"
 
     @classmethod
+    def active_statuses(cls) -> tuple[str, ...]:
+        return ACTIVE
+
+    @classmethod
     def enqueuing(cls, config: Config, emitter: Emitter, dispatcher: Dispatcher) -> JobLifecycle:
         """The job transitions of a process that only enqueues (a web process with Celery)."""
         return cls(WorkContext(config, emitter, dispatcher))

@@ -64,8 +64,16 @@ def transitions(table: Mapping[enum.StrEnum, tuple[enum.StrEnum, ...]]) -> dict[
     return {str(old): frozenset(str(new) for new in news) for old, news in table.items()}
 
 
+# Every declared kind by name (the last subclass to declare a name wins: JobRun over JobLifecycle),
+# so that what counts over all kinds (a user's active work) needs no list of them.
+DECLARED: dict[str, type[WorkKind]] = {}
+
+
 class WorkKind:
-    kind: ClassVar[Kind]
+    """A kind's row model must have the columns `id`, `user_id` and `heartbeat_at`; the others are
+    named by the class attributes below."""
+
+    kind: ClassVar[str]
     model: ClassVar[type[Any]]
     statuses: ClassVar[type[enum.StrEnum]]
     transitions: ClassVar[Mapping[str, frozenset[str]]]
@@ -80,8 +88,18 @@ class WorkKind:
     redeliveries_attr: ClassVar[str] = "redeliveries"
     noun: ClassVar[str]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            DECLARED[str(cls.kind)] = cls
+
     def __init__(self, ctx: WorkContext) -> None:
         self.ctx = ctx
+
+    @classmethod
+    def active_statuses(cls) -> tuple[str, ...]:
+        """The statuses in which an item counts toward its owner's active limit."""
+        return (cls.waiting, cls.running)
 
     # -- what a kind provides
 
@@ -141,6 +159,8 @@ class WorkKind:
 
     def end(self, item_id: str, attempt: int | None, status: str, **values: Any) -> Any | None:
         """running → `status` for this run only; the fresh row (uncommitted) or None."""
+        if not self.allowed(self.running, status):
+            raise ValueError(f"{self.noun}: {self.running} → {status} is not a transition")
         where = [self.status == self.running]
         if attempt is not None:
             where.append(self.col(self.attempt_attr) == attempt)

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, exists, func, select, update
 from backend.config import Config
 from backend.errors import Conflict, RateLimited
 from backend.extensions import db
-from backend.models import Clip, Job, JobStatus, Publication, PublicationStatus, RenderStatus, User
+from backend.models import Clip, Publication, PublicationStatus, RenderStatus, User
+from backend.work.kinds import DECLARED
 
-ACTIVE_JOBS = (JobStatus.PENDING.value, JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 ACTIVE_RENDERS = (RenderStatus.QUEUED.value, RenderStatus.RENDERING.value)
 # A publication still moving bytes or waiting to (`processing`: the platform has the whole file).
 ACTIVE_PUBLICATIONS = (PublicationStatus.QUEUED.value, PublicationStatus.UPLOADING.value)
@@ -25,18 +25,19 @@ def lock_user(user_id: str) -> None:
 
 
 def active_count(user_id: str) -> int:
-    jobs = select(func.count()).select_from(Job).where(Job.user_id == user_id, Job.status.in_(ACTIVE_JOBS))
-    renders = (
-        select(func.count())
-        .select_from(Clip)
-        .where(Clip.user_id == user_id, Clip.render_status.in_(ACTIVE_RENDERS))
-    )
-    pubs = (
-        select(func.count())
-        .select_from(Publication)
-        .where(Publication.user_id == user_id, Publication.status.in_(ACTIVE_PUBLICATIONS))
-    )
-    return sum(int(db.session.scalar(query) or 0) for query in (jobs, renders, pubs))
+    """Items of every declared kind in one of its active statuses."""
+    from backend.work import registry  # noqa: F401  (declares every kind, even where none runs)
+
+    total = 0
+    for kind in DECLARED.values():
+        status = getattr(kind.model, kind.status_attr)
+        query = (
+            select(func.count())
+            .select_from(kind.model)
+            .where(kind.model.user_id == user_id, status.in_(kind.active_statuses()))
+        )
+        total += int(db.session.scalar(query) or 0)
+    return total
 
 
 def check_active_limit(config: Config, user_id: str, adding: int = 1) -> None:

@@ -25,11 +25,13 @@ from tests.youtube.google_server import GoogleServer
 from tests.youtube.helpers import link
 
 __all__ = ["manager"]
+CHUNK = 256 * 1024
 
 
 @pytest.fixture
 def config_overrides(google: GoogleServer) -> dict[str, object]:
-    return {**emulator_config(google), "cancel_wait_seconds": 0.3}
+    # Small chunks: a clip is several requests, so a cancel has chunk boundaries to land on.
+    return {**emulator_config(google), "cancel_wait_seconds": 0.3, "youtube_upload_chunk_bytes": CHUNK}
 
 
 def _publish(client: FlaskClient, headers: dict[str, str], clip_id: str) -> Any:
@@ -193,7 +195,8 @@ def test_l2_a_cancel_during_the_last_chunk_does_not_claim_cancelled(
     to answer `cancelled`, then the video was published anyway."""
     link(client, auth_headers)
     google.state.faults.chunk_delay = 2.0
-    pub_id = _publish(client, auth_headers, clip_factory(user_id_of(client, auth_headers))).get_json()["id"]
+    clip_id = clip_factory(user_id_of(client, auth_headers), size=CHUNK - 1000)
+    pub_id = _publish(client, auth_headers, clip_id).get_json()["id"]
     # Once the session is opened the worker is inside the call that sends the only chunk.
     wait_for(lambda: any(e["kind"] == "upload.start" for e in google.state.log), 30)
     assert client.delete(f"/api/v1/publications/{pub_id}", headers=auth_headers).status_code == 204

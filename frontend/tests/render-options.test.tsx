@@ -14,7 +14,7 @@ import { makeClip } from "./helpers/server";
 vi.mock("@/lib/api-meta", async (importOriginal) => {
   const generated = await importOriginal<typeof import("@/lib/api-meta")>();
   const watermark = { type: "boolean", title: "Watermark", description: "a logo in the corner", default: true, render: true };
-  return { JOB_OPTION_FIELDS: { ...generated.JOB_OPTION_FIELDS, watermark } };
+  return { ...generated, JOB_OPTION_FIELDS: { ...generated.JOB_OPTION_FIELDS, watermark } };
 });
 
 const OPTIONS = { format: "vertical", resolution: "1080p", layout: "auto", caption_style: "highlight", hook_title: true, loudness_target: -14 };

@@ -129,7 +129,7 @@ test("a vertical Short: 9:16 player, shot layouts, trim and re-render live", asy
     expect(after.render_status).toBe("ready");
     // The worker snaps the requested time into the nearest pause within ±1 s (CONTRACTS §9).
     expect(Math.abs(after.end_time - newEnd)).toBeLessThanOrEqual(1.0);
-    expect(after.end_time).toBeLessThan(before.end_time);
+    expect(after.end_time).toBeLessThanOrEqual(before.end_time + 1e-6);  // may snap back to the same pause
     expect(after.render_options).toMatchObject({ layout: "crop", caption_style: "clean" });
     expect(after.caption_style).toBe("clean");
     await expect(card.getByTestId("clip-render-facts")).toContainText("captions clean");

@@ -413,6 +413,35 @@ def test_top_panel_is_raised_to_make_room_for_the_title_above_its_face() -> None
     assert clamped.panels[0].y == 0.0
 
 
+def test_a_top_panel_framed_tight_on_a_small_face_zooms_out_to_fit_the_title_above_it() -> None:
+    # Each split panel is framed on its own face: this one shows a 100-row face 480 rows tall,
+    # taller (with its margins) than the 400 rows between the title and the captions' half.
+    below, keep, seam = 466.0, 94.0, 960
+    face = Box(250, 300, 100, 100)
+    tight = Box(187.5, 250, 225, 200)
+    other = Box(750, 320, 400, 355.5)
+    shot = Shot(0.0, 6.0, "split", panels=(tight, other), face_boxes=(face, Box(900, 400, 120, 120)))
+
+    def top_face(of: Shot) -> Box:
+        return shown_faces(of, _plan(of), 1080, 1920)[0]
+
+    before = top_face(shot)
+    assert before.h * 1.2 > seam - keep - below
+    (raised,) = raise_top_panels(_plan(shot), 1080, 1920, below=below, margin=0.1, keep=keep, until=3.0).shots
+    after = top_face(raised)
+    assert after.y - 0.1 * after.h >= below, "the title fits above the face's margin"
+    assert after.y + 1.1 * after.h <= seam - keep, "the captions' half on the seam stays clear"
+    assert after.h < before.h
+    zoomed = raised.panels[0]
+    assert zoomed.w / zoomed.h == pytest.approx(tight.w / tight.h), "the panel keeps its shape"
+    assert zoomed.x + zoomed.w / 2 == pytest.approx(tight.x + tight.w / 2), "still centred on its face"
+    assert raised.panels[1] == other
+    # at the source's top edge a larger crop would draw the face higher still: no zoom, no title room
+    high = replace(shot, panels=(Box(187.5, 0, 225, 200), other), face_boxes=(Box(250, 40, 100, 100),))
+    (kept,) = raise_top_panels(_plan(high), 1080, 1920, below=below, margin=0.1, keep=keep, until=3.0).shots
+    assert (kept.panels[0].w, kept.panels[0].h) == (225, 200)
+
+
 def test_shown_faces_in_fit_are_scaled_into_the_sharp_frame() -> None:
     shot = Shot(0.0, 6.0, "fit", face_boxes=(Box(640, 360, 128, 72),))
     (box,) = shown_faces(shot, _plan(shot), 1080, 1920)

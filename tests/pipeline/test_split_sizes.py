@@ -186,11 +186,9 @@ def _render(tmp_path: Path, m: ShortsMedia, layout: str) -> Path:
         media_path=m.video,
         media=ffmpeg.probe_media(m.video),
         transcript=_transcript(m),
-        # Captions off: where they sit over a split is the caption placement's business (CONTRACTS
-        # §9: never over a face the layout shows); this measures what the layout shows.
-        spec=ShortSpec.of(
-            JobOptions(layout=layout, resolution="720p", caption_style="none", hook_title=False)
-        ),
+        # The defaults, captions and hook title on: the real user's case. They keep off both faces
+        # (CONTRACTS §9: captions on the seam), so the small guest's face is still seen.
+        spec=ShortSpec.of(JobOptions(layout=layout, resolution="720p")),
         min_duration=3.0,
         max_duration=60.0,
         config=config,

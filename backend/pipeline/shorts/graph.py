@@ -9,6 +9,7 @@ the stacks see identical frames.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -289,7 +290,8 @@ def raise_top_panels(
     top panel's crop moves up the source, so its face sits lower, until the face (with `margin`
     times its height around it) starts at output row `below`: as far as the source's top edge
     allows, and never so far that the face's margin comes within `keep` rows of the seam (the
-    captions' half there)."""
+    captions' half there). A panel framed tight on its own face can show that face too tall for
+    the title above it and the captions below it both: it is first zoomed out just enough."""
     shots = tuple(
         _raised(shot, plan, (out_w, out_h), below, margin, keep)
         if shot.layout == "split" and shot.start < until and len(shot.panels) >= 2
@@ -302,19 +304,80 @@ def raise_top_panels(
 def _raised(
     shot: Shot, plan: ReframePlan, size: tuple[int, int], below: float, margin: float, keep: float
 ) -> Shot:
+    widened = _widened(shot, plan, size, below, margin, keep)
+    return _shifted(widened, plan, size, below, margin, keep)
+
+
+def _face_rows(
+    shot: Shot, plan: ReframePlan, size: tuple[int, int], margin: float
+) -> tuple[float, float] | None:
+    """The source rows (first, last) of the faces the top panel shows, with `margin` times their
+    height around them; None when it shows none."""
     seam = split_seam(_even(size[1]))
     faces = [f for f in shown_faces(shot, plan, *size) if f.y < seam]
     if not faces:
+        return None
+    _x, y, _w, h = _box_geometry(shot.panels[0], plan.source_w, plan.source_h)
+    rows = seam / h  # output rows per source row
+    top = y + min(f.y - margin * f.h for f in faces) / rows
+    bottom = y + max(f.y + f.h + margin * f.h for f in faces) / rows
+    return top, bottom
+
+
+def _widened(
+    shot: Shot, plan: ReframePlan, size: tuple[int, int], below: float, margin: float, keep: float
+) -> Shot:
+    """The top panel zoomed out about its centre until its faces, with their margins, fit between
+    output rows `below` and `seam - keep`. Each split panel is framed on its own face, so a small
+    face is drawn as tall as a large one: often taller than that band. Zooming out is skipped when
+    it cannot let the title in anyway: with the crop at the source's top edge, a taller crop draws
+    the face higher, so past `top * seam / below` source rows no title fits above it."""
+    seam = split_seam(_even(size[1]))
+    band = seam - keep - below
+    rows = _face_rows(shot, plan, size, margin)
+    if rows is None or band <= 0:
         return shot
-    wanted = below - min(f.y - margin * f.h for f in faces)  # output rows to move the faces down
-    spare = seam - keep - max(f.y + f.h + margin * f.h for f in faces)
+    top, bottom = rows
+    panel = shot.panels[0]
+    _x, _y, _w, h = _box_geometry(panel, plan.source_w, plan.source_h)
+    # The crop's size and place are whole even rows: 6 rows of slack leave room for that rounding
+    # and for the shift's own (2 rows each way).
+    needed = (bottom - top + 6) * seam / band
+    most = min(float(plan.source_h), plan.source_w * panel.h / panel.w, top * seam / below)
+    if needed <= h or needed > most:
+        return shot
+    grown_w = needed * panel.w / panel.h
+    centre_x = panel.x + panel.w / 2
+    centre_y = panel.y + panel.h / 2
+    grown = Box(
+        min(max(centre_x - grown_w / 2, 0.0), plan.source_w - grown_w),
+        min(max(centre_y - needed / 2, 0.0), plan.source_h - needed),
+        grown_w,
+        needed,
+    )
+    return replace(shot, panels=(grown, *shot.panels[1:]))
+
+
+def _shifted(
+    shot: Shot, plan: ReframePlan, size: tuple[int, int], below: float, margin: float, keep: float
+) -> Shot:
+    """The top panel moved up the source (its faces down the output) towards `below`."""
+    seam = split_seam(_even(size[1]))
+    rows = _face_rows(shot, plan, size, margin)
+    if rows is None:
+        return shot
+    top, bottom = rows
     panel = shot.panels[0]
     _x, y, _w, h = _box_geometry(panel, plan.source_w, plan.source_h)
-    # In source rows; the crop's top is rounded to an even row, hence the 2 rows of slack.
-    shift = min(wanted * h / seam + 2, spare * h / seam, float(y))
-    if shift < 1:
+    scale = seam / h  # output rows per source row
+    # The crop's top is an even row: rounded down where the title needs the face lower, up where
+    # the captions' half needs it higher.
+    for_title = 2 * math.floor((top - below / scale) / 2)
+    for_captions = 2 * math.ceil((bottom - (seam - keep) / scale) / 2)
+    raised_y = max(for_title, for_captions, 0)
+    if raised_y >= y:
         return shot
-    raised = Box(panel.x, panel.y - shift, panel.w, panel.h)
+    raised = Box(panel.x, float(raised_y), panel.w, panel.h)
     return replace(shot, panels=(raised, *shot.panels[1:]))
 
 

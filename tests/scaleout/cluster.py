@@ -122,9 +122,10 @@ class Cluster:
         args = ["worker", "--concurrency", str(concurrency), "--loglevel", "INFO"]
         proc = self._start(args, "worker", **env)
         client = redis.Redis.from_url(self.redis_url)
-        before = len(list(client.scan_iter(match="viral_clipper:worker:*")))
-        # Ready once its supervisor announced it (the Celery consumer starts right before).
-        wait_for(lambda: len(list(client.scan_iter(match="viral_clipper:worker:*"))) > before, 60, 0.2)
+        before = set(client.scan_iter(match="viral_clipper:worker:*"))
+        # Ready once its supervisor announced it (the Celery consumer starts right before): a new
+        # name, not a count (a killed worker's mark may expire meanwhile).
+        wait_for(lambda: set(client.scan_iter(match="viral_clipper:worker:*")) - before, 60, 0.2)
         return proc
 
     def kill(self, proc: subprocess.Popen[bytes]) -> None:

@@ -52,6 +52,25 @@ def test_h1_deleting_another_users_running_job_id_as_a_clip_cancels_nothing(
     client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth_headers, json={})
 
 
+def test_h1_deleting_another_users_rerendering_clip_cancels_nothing(
+    client: FlaskClient,
+    auth_headers: dict[str, str],
+    other_headers: dict[str, str],
+    manager: JobManager,
+    media: Talk,
+) -> None:
+    job_id = upload(client, auth_headers, media).get_json()["id"]
+    clip = _clips(client, auth_headers, wait_status(client, auth_headers, job_id, "completed")["id"])[0]
+    url = f"/api/v1/clips/{clip['id']}"
+    assert client.post(f"{url}/render", headers=auth_headers, json={"layout": "fit"}).status_code == 202
+    assert client.delete(url, headers=other_headers).status_code == 404
+    busy = ("queued", "rendering")
+    ended = wait_for(
+        lambda: (c := client.get(url, headers=auth_headers).get_json())["render_status"] not in busy and c
+    )
+    assert ended["render_status"] == "ready", ended["render_error"]
+
+
 def test_h1_a_cancel_names_its_kind(manager: JobManager) -> None:
     """Two items of different kinds under one id: cancelling one leaves the other running."""
     job_item = manager.running.enter(Kind.JOB, "same-id")

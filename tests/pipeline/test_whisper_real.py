@@ -43,15 +43,31 @@ def whisper_run(
 ) -> tuple[JobContext, PipelineResult]:
     """One whole pipeline run on the talk without captions (Whisper path, language auto)."""
     root = tmp_path_factory.mktemp("real")
-    config = Config(app_env="test", data_dir=root / "data", criteria_dir=REPO_ROOT / "criteria",
-                    render_concurrency=2, render_preset="ultrafast")  # fmt: skip
-    options = JobOptions(whisper_model=REAL_MODEL, language="auto", use_source_captions=False,
-                         min_clip_duration=8.0, max_clip_duration=25.0, max_clips=3)  # fmt: skip
+    config = Config(
+        app_env="test",
+        data_dir=root / "data",
+        criteria_dir=REPO_ROOT / "criteria",
+        render_concurrency=2,
+        render_preset="ultrafast",
+    )
+    options = JobOptions(
+        whisper_model=REAL_MODEL,
+        language="auto",
+        use_source_captions=False,
+        min_clip_duration=8.0,
+        max_clip_duration=25.0,
+        max_clips=3,
+    )
     ctx = JobContext(
-        job_id="job-real", job_dir=root / "job", source=Source(kind="file", path=talk_media.video),
-        options=options, config=config, reporter=RecordingReporter(),
-        criteria=load_builtin_criteria(config.criteria_dir), cancel=CancelToken(),
-    )  # fmt: skip
+        job_id="job-real",
+        job_dir=root / "job",
+        source=Source(kind="file", path=talk_media.video),
+        options=options,
+        config=config,
+        reporter=RecordingReporter(),
+        criteria=load_builtin_criteria(config.criteria_dir),
+        cancel=CancelToken(),
+    )
     return ctx, VideoProcessor(config).run(ctx)
 
 
@@ -85,9 +101,16 @@ def test_real_model_ranker_finds_viral_section_and_cuts_sit_in_pauses(
 def test_english_only_model_on_german_speech_warns() -> None:
     warnings: list[str] = []
     transcript = whisper.transcribe(
-        german_speech(), model=REAL_MODEL, device="cpu", compute_type="default", language="auto",
-        duration=12.0, cancel=CancelToken(), on_progress=lambda _f: None, on_warning=warnings.append,
-    )  # fmt: skip
+        german_speech(),
+        model=REAL_MODEL,
+        device="cpu",
+        compute_type="default",
+        language="auto",
+        duration=12.0,
+        cancel=CancelToken(),
+        on_progress=lambda _f: None,
+        on_warning=warnings.append,
+    )
     assert transcript.segments  # it still transcribes: a warning, not silence
     assert len(warnings) == 1 and "English-only" in warnings[0] and "multilingual" in warnings[0]
 
@@ -142,9 +165,15 @@ def test_long_audio_goes_to_whisper_in_pieces_on_the_source_clock(
     for (offset, samples), (next_offset, _) in itertools.pairwise(pieces):
         assert next_offset == pytest.approx(offset + len(samples) / whisper.RATE)
     transcript = whisper.transcribe(
-        talk_media.video, model=REAL_MODEL, device="cpu", compute_type="default", language="en",
-        duration=talk_media.duration, cancel=CancelToken(), on_progress=lambda _f: None,
-    )  # fmt: skip
+        talk_media.video,
+        model=REAL_MODEL,
+        device="cpu",
+        compute_type="default",
+        language="en",
+        duration=talk_media.duration,
+        cancel=CancelToken(),
+        on_progress=lambda _f: None,
+    )
     reference = " ".join(text for _, _, text in talk_media.cues)
     assert wer(reference, transcript.text) <= 0.12
     starts = [s.start for s in transcript.segments]

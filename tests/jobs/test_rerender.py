@@ -83,7 +83,7 @@ def assert_in_pause(media: Talk, t: float) -> None:
 def wait_rendered(client: FlaskClient, headers: dict[str, str], clip_id: str) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         clip = get_clip(client, headers, clip_id)
-        return clip if clip["render_status"] != "rendering" else None
+        return clip if clip["render_status"] not in ("queued", "rendering") else None
 
     return dict(wait_for(done, timeout=120))
 

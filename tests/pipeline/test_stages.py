@@ -15,7 +15,6 @@ def test_default_bands_are_the_contracts() -> None:
         "analyzing": (60.0, 80.0),
         "rendering": (80.0, 100.0),
         "finalizing": (100.0, 100.0),
-        "uploading": (100.0, 100.0),  # publishing after the clips are stored takes no share
     }
 
 
@@ -58,17 +57,14 @@ def test_each_job_carries_its_stage_plan() -> None:
     ]
 
 
-def test_publish_adds_the_uploading_step_after_the_pipeline() -> None:
+def test_publish_is_no_stage() -> None:
+    """Publishing is a set of child work items of a completed job (CONTRACTS §12), not a stage."""
     from types import SimpleNamespace
 
     from backend.services.job_views import stage_plan
 
     options = JobOptions(publish={"privacy_status": "private", "top": 2})  # type: ignore[arg-type]
     plan = stage_plan(SimpleNamespace(options=options.model_dump(mode="json")))  # type: ignore[arg-type]
-    assert [(p["name"], p["label"], p["start"], p["end"]) for p in plan][-2:] == [
-        ("finalizing", "Finalize", 100.0, 100.0),
-        ("uploading", "Publish", 100.0, 100.0),
-    ]
-    # The lifecycle runs it once the clips are stored: the processor gets only the pipeline's stages.
-    assert [s.name for s in build_stages(options)] == [n for n in STAGE_NAMES if n != "uploading"]
-    assert "uploading" not in [p["name"] for p in stage_plan(SimpleNamespace(options={}))]  # type: ignore[arg-type]
+    assert [p["name"] for p in plan] == list(STAGE_NAMES)
+    assert [s.name for s in build_stages(options)] == list(STAGE_NAMES)
+    assert "uploading" not in STAGE_NAMES

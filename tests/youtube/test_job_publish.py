@@ -132,9 +132,13 @@ def test_without_a_linked_channel_the_job_completes_and_says_why(
     job_id = answer.get_json()["id"]
     detail = wait_status(client, auth_headers, job_id, "completed", "failed", timeout=120)
     assert detail["status"] == "completed" and detail["clips"]
+
+    def warnings() -> list[str]:  # recorded right after the completion it follows
+        events = _events(client, auth_headers, job_id)
+        return [e["message"] for e in events if e["type"] == "warning" and "publish" in e["message"]]
+
+    assert wait_for(warnings, 10) == ["Not published: no YouTube channel is linked (Settings → YouTube)."]
     events = _events(client, auth_headers, job_id)
-    warnings = [e["message"] for e in events if e["type"] == "warning" and "publish" in e["message"]]
-    assert warnings == ["Not published: no YouTube channel is linked (Settings → YouTube)."]
     assert _publications(client, auth_headers) == [] and google.state.videos == {}
     assert all(e["stage"] != "uploading" for e in events)
 

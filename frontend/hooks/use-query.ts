@@ -36,7 +36,10 @@ export function useQuery<T>(key: string | null, fetcher: () => Promise<T>) {
     void run(false);
   }, [key, run]);
 
-  const reload = useCallback(() => run(true), [run]);
+  // A query without a key is not asked yet: a reload (a socket's catch-up) must not ask it either.
+  const reload = useCallback(async () => {
+    if (key !== null) await run(true);
+  }, [key, run]);
   const setData = useCallback((update: (data: T | undefined) => T | undefined) => {
     setState((s) => ({ ...s, data: update(s.data) }));
   }, []);

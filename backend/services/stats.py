@@ -9,7 +9,6 @@ stored figures without calling Google. Google's refusals become API errors, neve
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,15 +120,8 @@ def _recent(pub: Publication, min_seconds: float) -> bool:
     return utcnow() - when < timedelta(seconds=min_seconds)
 
 
-def _reason(err: HttpError) -> str:
-    try:
-        return str(json.loads(err.content)["error"]["errors"][0]["reason"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
-
-
 def _http_error(user_id: str, err: HttpError) -> ApiError:
-    if _reason(err) == "quotaExceeded":
+    if google.error_reason(err) == "quotaExceeded":
         return ServiceUnavailable(QUOTA_MESSAGE, code="youtube_quota_exceeded")
     if err.resp.status == 401:
         return _relink(user_id)

@@ -12,7 +12,6 @@ file the video exists, and the publication ends `published` whatever was asked m
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import time
@@ -352,15 +351,8 @@ def _back_off(failures: int, sleep: Any, why: str) -> int:
     return failures
 
 
-def _reason(err: HttpError) -> str:
-    try:
-        return str(json.loads(err.content)["error"]["errors"][0]["reason"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
-
-
 def _failure(err: HttpError) -> PublishFailure:
-    reason = _reason(err)
+    reason = google.error_reason(err)
     if reason == "quotaExceeded":
         return PublishFailure(
             "youtube_quota_exceeded",

@@ -25,6 +25,7 @@ from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build_from_document
+from googleapiclient.errors import HttpError
 from googleapiclient.http import build_http
 
 from backend.config import Config, ConfigError
@@ -159,3 +160,11 @@ def revoke(config: Config, token: str) -> bool:
     except requests.RequestException:
         return False
     return answer.status_code == 200
+
+
+def error_reason(err: HttpError) -> str:
+    """The `reason` of a Google API error answer (e.g. `quotaExceeded`), or "" when it has none."""
+    try:
+        return str(json.loads(err.content)["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
